@@ -1,0 +1,187 @@
+# socklab - the course's one Makefile. `make help` lists the targets.
+#
+# Layout: lessons/NN-slug (what students edit), solutions/NN-slug (the
+# reference, source of the skeletons), tests/ (the grader), tools/, book/,
+# diagrams/. Everything built goes under build/.
+#
+# In a lesson directory, a .c file that defines `int main(` is a program
+# (one executable named after the file); every other .c file is a module
+# linked into each program of that lesson.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+CC ?= cc
+CFLAGS := -std=c17 -Wall -Wextra -Werror -O1 -g
+LDFLAGS :=
+LDLIBS :=
+ifeq ($(SAN),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+export SOCKLAB_SLOW ?= 4
+export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0
+endif
+DEPFLAGS = -MMD -MP
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Rebuild everything when the flags change (SAN=1 and back).
+FLAGS_STAMP := build/.cflags
+$(shell mkdir -p build && { echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $(FLAGS_STAMP) || \
+	echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $(FLAGS_STAMP); })
+
+# ---- lessons ------------------------------------------------------------------
+
+LESSONS := $(sort $(notdir $(wildcard lessons/[0-9][0-9]-*)))
+ifdef L
+SEL := $(filter $(L) $(L)-%,$(LESSONS))
+ifeq ($(SEL),)
+$(error no lesson matches L=$(L); the lessons are: $(LESSONS))
+endif
+else
+SEL := $(LESSONS)
+endif
+HAVE_SOLUTIONS := $(wildcard solutions/[0-9][0-9]-*)
+
+# $(call progs_in,DIR): the programs of a lesson directory.
+MAIN_RE := ^int main[(]
+progs_in = $(basename $(notdir $(shell grep -l '$(MAIN_RE)' $(1)/*.c 2>/dev/null)))
+
+# $(call program_rules,SRCDIR,OUTDIR,SOURCES,PROGS): compile SOURCES (file
+# names) of SRCDIR into OUTDIR and link each of PROGS with the modules.
+define program_rules
+$(2)/%.o: $(1)/%.c $(FLAGS_STAMP)
+	@mkdir -p $$(@D)
+	@$$(if $(Q),echo "  CC      $$<")
+	$(Q)$$(CC) $$(CFLAGS) $$(DEPFLAGS) -I$(1) -c $$< -o $$@
+$(foreach p,$(4),$(eval $(call link_rule,$(2)/$(p),$(2)/$(p).o $(patsubst %.c,$(2)/%.o,$(filter-out $(addsuffix .c,$(4)),$(filter %.c,$(3)))))))
+endef
+
+# $(call link_rule,PROGRAM,OBJECTS)
+define link_rule
+$(1): $(2)
+	@$$(if $(Q),echo "  LD      $$@")
+	$(Q)$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+endef
+
+lesson_sources = $(notdir $(wildcard $(1)/*.c))
+LESSON_PROGS :=
+SOLUTION_PROGS :=
+$(foreach l,$(LESSONS),$(eval $(call program_rules,lessons/$(l),build/lessons/$(l),$(call lesson_sources,lessons/$(l)),$(call progs_in,lessons/$(l)))))
+$(foreach l,$(LESSONS),$(eval LESSON_PROGS_$(l) := $(addprefix build/lessons/$(l)/,$(call progs_in,lessons/$(l)))))
+$(foreach l,$(LESSONS),$(eval LESSON_PROGS += $(LESSON_PROGS_$(l))))
+$(foreach l,$(HAVE_SOLUTIONS:solutions/%=%),$(eval $(call program_rules,solutions/$(l),build/sol/$(l),$(call lesson_sources,solutions/$(l)),$(call progs_in,solutions/$(l)))))
+$(foreach l,$(HAVE_SOLUTIONS:solutions/%=%),$(eval SOLUTION_PROGS_$(l) := $(addprefix build/sol/$(l)/,$(call progs_in,solutions/$(l)))))
+$(foreach l,$(HAVE_SOLUTIONS:solutions/%=%),$(eval SOLUTION_PROGS += $(SOLUTION_PROGS_$(l))))
+
+# ---- mutants: known-buggy copies of a solution (tests/mutants/NN-slug/*.patch)
+
+# $(call mutant_rules,LESSON,NAME)
+define mutant_rules
+build/mutants/$(1)/$(2)/src/.stamp: tests/mutants/$(1)/$(2).patch $(wildcard solutions/$(1)/*)
+	@rm -rf $$(@D) && mkdir -p $$(@D) && cp solutions/$(1)/* $$(@D)/
+	@patch -s -p1 -d $$(@D) < $$< || { echo "mutant $(1)/$(2): the patch does not apply to solutions/$(1)" >&2; exit 1; }
+	@touch $$@
+$(addprefix build/mutants/$(1)/$(2)/src/,$(call lesson_sources,solutions/$(1))): build/mutants/$(1)/$(2)/src/.stamp ;
+$(call program_rules,build/mutants/$(1)/$(2)/src,build/mutants/$(1)/$(2),$(call lesson_sources,solutions/$(1)),$(call progs_in,solutions/$(1)))
+MUTANT_PROGS_$(1) += $(addprefix build/mutants/$(1)/$(2)/,$(call progs_in,solutions/$(1)))
+endef
+mutants_of = $(basename $(notdir $(wildcard tests/mutants/$(1)/*.patch)))
+$(foreach l,$(LESSONS),$(foreach m,$(call mutants_of,$(l)),$(eval $(call mutant_rules,$(l),$(m)))))
+
+# ---- the grader and the tools ----------------------------------------------
+
+TEST_CFLAGS = $(CFLAGS) -Itests
+build/tests/%.o: tests/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -c $< -o $@
+build/tests/%: build/tests/%.o build/tests/harness.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $^ -lcriterion -o $@
+TEST_BINS := $(addprefix build/tests/,$(LESSONS))
+
+build/tools/%: tools/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< -o $@
+TOOLS := build/tools/grade build/tools/skelgen
+
+.SECONDARY:
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+# ---- targets -------------------------------------------------------------------
+
+.PHONY: all lessons solutions grade test watch skeletons check-skeletons deps clean help \
+	book book-check
+
+all: $(TOOLS) $(TEST_BINS) $(LESSON_PROGS) $(SOLUTION_PROGS) ## build everything (lessons, solutions, grader)
+
+lessons: $(foreach l,$(SEL),$(LESSON_PROGS_$(l))) ## build the lessons' programs (L=NN for one)
+
+solutions: $(foreach l,$(SEL),$(SOLUTION_PROGS_$(l))) ## build the reference solutions
+
+# Grading builds each lesson on its own, so that one that does not compile
+# is reported and the others are still graded.
+grade: $(TOOLS) $(addprefix build/tests/,$(SEL)) ## grade your lessons: make grade, or make grade L=04
+	@for l in $(SEL); do \
+	  $(MAKE) --no-print-directory -s lessons L=$$l >/dev/null 2>build/.compile-$$l.log || \
+	  { echo; echo "Lesson $$l does not compile:"; sed 's/^/    /' build/.compile-$$l.log | head -30; }; \
+	done
+	@build/tools/grade $(if $(L),--detail) $(SEL)
+
+test: check-skeletons $(TOOLS) $(addprefix build/tests/,$(SEL)) \
+      $(foreach l,$(SEL),$(LESSON_PROGS_$(l)) $(SOLUTION_PROGS_$(l)) $(MUTANT_PROGS_$(l))) ## prove the course: solutions pass, skeletons and mutants fail
+	@if [ -x tools/book.sh ] && [ -z "$(L)" ]; then tools/book.sh check; fi
+	@build/tools/grade --selftest $(SEL)
+
+watch: ## regrade one lesson on every save: make watch L=04
+	@test -n "$(L)" || { echo "usage: make watch L=NN" >&2; exit 2; }
+	@tools/watch.sh $(firstword $(SEL))
+
+skeletons: build/tools/skelgen ## write lessons/ from solutions/ (drops the solution regions)
+	@for d in $(HAVE_SOLUTIONS); do l=$${d#solutions/}; mkdir -p lessons/$$l; \
+	  for f in $$d/*.c $$d/*.h; do [ -e "$$f" ] || continue; \
+	    build/tools/skelgen $$f lessons/$$l/$${f##*/} || exit 1; done; done
+	@echo "skeletons written to lessons/"
+
+check-skeletons: build/tools/skelgen ## fail when a committed skeleton is stale or shows a solution
+	@ok=1; for d in $(HAVE_SOLUTIONS); do l=$${d#solutions/}; \
+	  for f in $$d/*.c $$d/*.h; do [ -e "$$f" ] || continue; \
+	    build/tools/skelgen --check $$f lessons/$$l/$${f##*/} || ok=0; done; \
+	  for f in lessons/$$l/*.c lessons/$$l/*.h; do [ -e "$$f" ] || continue; \
+	    [ -e "$$d/$${f##*/}" ] || { echo "check-skeletons: $$f has no solution counterpart $$d/$${f##*/}" >&2; ok=0; }; done; \
+	done; \
+	if grep -rlE 'BEGIN SOLUTION|END SOLUTION' lessons >/dev/null 2>&1; then \
+	  echo "check-skeletons: solution markers in: $$(grep -rlE 'BEGIN SOLUTION|END SOLUTION' lessons)" >&2; ok=0; fi; \
+	[ $$ok = 1 ] && echo "skeletons are fresh"
+
+# Debian package names. The real peers are the programs the tests talk to.
+DEPS_BUILD := gcc make libcriterion-dev patch pkg-config inotify-tools
+DEPS_PEERS := socat ncat iproute2 iputils-ping libc-bin openssl
+DEPS_BOOK := pandoc graphviz chromium epubcheck
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+deps: ## install what the course needs (Debian/Ubuntu, apt-get)
+	@echo "make deps: installing $(DEPS_BUILD) $(DEPS_PEERS) $(DEPS_BOOK)"
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	  $(DEPS_BUILD) $(DEPS_PEERS) $(DEPS_BOOK) >/dev/null
+	@echo "make deps: done"
+
+book: ## build the book (HTML, EPUB; PDF with LaTeX) into build/book/
+	@tools/book.sh build
+
+book-check: ## build the book and check links, images, solutions and the EPUB
+	@tools/book.sh check
+
+clean: ## remove build/
+	rm -rf build
+
+help: ## list the targets
+	@echo "socklab - make TARGET [L=NN] [SAN=1] [V=1]"
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 20
+	@echo "  L=NN selects one lesson; SAN=1 builds with ASan+UBSan; V=1 shows commands."
