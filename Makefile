@@ -109,7 +109,7 @@ build/tools/%: tools/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< -o $@
-TOOLS := build/tools/grade build/tools/skelgen
+TOOLS := build/tools/grade build/tools/skelgen build/tools/deny-userns
 
 .SECONDARY:
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -875,43 +875,70 @@ static const char *userns_advice(void)
     return "allow unprivileged user namespaces, or use the dev container";
 }
 
-/* Enter a private user + network namespace, mapping us to root inside.
- * On success sets SOCKLAB_SANDBOX=1 for the workers; otherwise leaves a
- * note saying what failed and how to allow it. */
-static void sandbox_enter(void)
+/* Enter a private user + network namespace, mapping us to root inside, and
+ * bring up its loopback. Returns NULL, or the step that failed (errno set). */
+static const char *sandbox_try(uid_t uid, gid_t gid)
 {
-    char note[512];
-    uid_t uid = geteuid();
-    gid_t gid = getegid();
     char map[64];
-    const char *what = "unshare";
-    if (getenv("SOCKLAB_NO_SANDBOX")) {
-        setenv("SOCKLAB_SANDBOX_NOTE", "the sandbox is turned off (SOCKLAB_NO_SANDBOX is set)", 1);
-        return;
-    }
     if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
-        goto fail;
-    what = "write uid_map";
+        return "unshare";
     snprintf(map, sizeof map, "0 %d 1", (int)uid);
     if (write_file("/proc/self/uid_map", map) != 0)
-        goto fail;
-    what = "write gid_map";
+        return "write uid_map";
     if (write_file("/proc/self/setgroups", "deny") != 0 && errno != ENOENT)
-        goto fail;
+        return "write setgroups";
     snprintf(map, sizeof map, "0 %d 1", (int)gid);
     if (write_file("/proc/self/gid_map", map) != 0)
-        goto fail;
-    what = "bring up lo";
+        return "write gid_map";
     if (loopback_up() != 0)
-        goto fail;
-    setenv("SOCKLAB_SANDBOX", "1", 1);
-    setenv("SOCKLAB_SANDBOX_NOTE", "", 1);
-    return;
-fail:
+        return "bring up lo";
+    return NULL;
+}
+
+/* Enter the sandbox if this machine allows it. It is tried first in a child,
+ * so that a half-made namespace (allowed to unshare, denied the uid map, as
+ * under Ubuntu's AppArmor rule) never becomes ours. Sets SOCKLAB_SANDBOX=1
+ * for the workers, or leaves a note saying what failed and how to allow it. */
+static void sandbox_enter(void)
+{
+    static const char *const steps_[] = {"unshare", "write uid_map", "write setgroups", "write gid_map",
+                                         "bring up lo"};
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    const char *what = "fork";
+    int err = 0;
+    if (getenv("SOCKLAB_NO_SANDBOX")) {
+        setenv("SOCKLAB_SANDBOX", "0", 1);
+        setenv("SOCKLAB_SANDBOX_NOTE", "the sandbox is turned off (SOCKLAB_NO_SANDBOX is set): tests ran on "
+                                       "this machine's loopback; tests that need it were skipped", 1);
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        const char *failed = sandbox_try(uid, gid);
+        for (int i = 0; failed && i < 5; i++)
+            if (strcmp(failed, steps_[i]) == 0)
+                _exit(10 + i);
+        _exit(0);
+    }
+    int st = 0;
+    if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+        what = sandbox_try(uid, gid);
+        err = errno;
+        if (!what) {
+            setenv("SOCKLAB_SANDBOX", "1", 1);
+            setenv("SOCKLAB_SANDBOX_NOTE", "", 1);
+            return;
+        }
+    } else if (pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) >= 10 && WEXITSTATUS(st) < 15) {
+        what = steps_[WEXITSTATUS(st) - 10];
+        err = 0;
+    }
+    char note[640];
     snprintf(note, sizeof note,
-             "tests ran on this machine's loopback, not in a private network namespace (%s: %s); "
-             "tests that need one were skipped. To fix: %s",
-             what, strerror(errno), userns_advice());
+             "tests ran on this machine's loopback, not in a private network namespace (%s%s%s: user "
+             "namespaces are denied here); tests that need one were skipped. To allow them: %s",
+             what, err ? ": " : "", err ? strerror(err) : "", userns_advice());
     setenv("SOCKLAB_SANDBOX", "0", 1);
     setenv("SOCKLAB_SANDBOX_NOTE", note, 1);
 }
@@ -960,6 +987,9 @@ const char *sl_tmpdir(void)
 void sl_test_init(void)
 {
     signal(SIGPIPE, SIG_IGN);
+    /* Not dumpable: the student's programs (same user) cannot open our
+     * /proc/PID/fd, where the grader's results pipe is. */
+    prctl(PR_SET_DUMPABLE, 0);
     /* Orphans of the student's programs (a forked server's children) come
      * to us, so that they can be killed and reaped at the end. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -1063,6 +1093,7 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 int main(int argc, char **argv)
 {
     sandbox_enter();
+    prctl(PR_SET_DUMPABLE, 0); /* see sl_test_init */
     struct criterion_test_set *tests = criterion_initialize();
     int result = 0;
     if (criterion_handle_args(argc, argv, true))
