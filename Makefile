@@ -150,7 +150,7 @@ skeletons: build/tools/skelgen ## write lessons/ from solutions/ (drops the solu
 	@echo "skeletons written to lessons/"
 
 check-skeletons: build/tools/skelgen ## fail when a committed skeleton is stale or shows a solution
-	@ok=1; for d in $(HAVE_SOLUTIONS); do l=$${d#solutions/}; \
+	@ok=1; for d in $(filter $(addprefix solutions/,$(SEL)),$(HAVE_SOLUTIONS)); do l=$${d#solutions/}; \
 	  for f in $$d/*.c $$d/*.h; do [ -e "$$f" ] || continue; \
 	    build/tools/skelgen --check $$f lessons/$$l/$${f##*/} || ok=0; done; \
 	  for f in lessons/$$l/*.c lessons/$$l/*.h; do [ -e "$$f" ] || continue; \
