@@ -859,7 +859,7 @@ static int loopback_up(void)
     return rc;
 }
 
-/* Why user namespaces fail here, and how to allow them. */
+/* How to allow user namespaces on this machine. */
 static const char *userns_advice(void)
 {
     FILE *f = fopen("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "r");
@@ -870,9 +870,10 @@ static const char *userns_advice(void)
         fclose(f);
     }
     if (v == 1)
-        return "AppArmor restricts unprivileged user namespaces (Ubuntu 23.10+); allow them with "
-               "'sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0', or use the dev container";
-    return "allow unprivileged user namespaces, or use the dev container";
+        return "AppArmor restricts unprivileged user namespaces here (Ubuntu 23.10 and later); allow "
+               "them with 'sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0'";
+    return "on Ubuntu 23.10 and later, 'sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0'; "
+           "in Docker, run the container with '--security-opt seccomp=unconfined'";
 }
 
 /* Enter a private user + network namespace, mapping us to root inside, and
@@ -956,6 +957,9 @@ void sl_private_hosts(const char *content)
     if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
         mount(path, "/etc/hosts", NULL, MS_BIND, NULL) != 0)
         sl_skip("could not give this test a private /etc/hosts: %s", strerror(errno));
+    /* A name service cache daemon would answer from its cache instead. */
+    if (access("/run/nscd", F_OK) == 0 && mount("none", "/run/nscd", "tmpfs", 0, NULL) != 0)
+        sl_skip("could not hide nscd's cache from this test: %s", strerror(errno));
     sl_step("gave the test a private /etc/hosts");
 }
 

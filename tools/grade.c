@@ -496,7 +496,7 @@ static int grade_student(const char *bin, const char *report, bool detail, char 
     snprintf(logdir, sizeof logdir, "%s/logs", report);
     mkdir(report, 0755);
     mkdir(logdir, 0755);
-    int got = 0, max = 0, complete = 0;
+    int got = 0, max = 0, complete = 0, skipped = 0;
     for (int i = 0; i < n; i++) {
         char bindir[1024];
         runs[i].lesson = lessons[i];
@@ -510,13 +510,19 @@ static int grade_student(const char *bin, const char *report, bool detail, char 
         got += g;
         max += m;
         complete += !runs[i].problem && m > 0 && g == m;
+        for (size_t j = 0; j < runs[i].n; j++)
+            if (strcmp(runs[i].r[j].status, "skipped") == 0)
+                skipped += runs[i].r[j].points;
     }
     write_results_json(report, runs, (size_t)n, got, max);
     write_junit(report, runs, (size_t)n);
     if (n > 0 && runs[0].sandbox_note && *runs[0].sandbox_note)
         printf("\n%sNote:%s %s\n", YELLOW, OFF, runs[0].sandbox_note);
-    printf("\n%sProgress:%s %d of %d lesson%s complete, %d/%d points (%d%%).\n", BOLD, OFF, complete, n,
+    printf("\n%sProgress:%s %d of %d lesson%s complete, %d/%d points (%d%%)", BOLD, OFF, complete, n,
            n == 1 ? "" : "s", got, max, max ? got * 100 / max : 0);
+    if (skipped)
+        printf("; %d points were skipped here (see the note)", skipped);
+    printf(".\n");
     printf("%sReports: %s/junit.xml, %s/results.json; test logs in %s/%s\n", DIM, report, report, logdir, OFF);
     return 0;
 }
@@ -601,8 +607,10 @@ static int selftest(char **lessons, int n)
             check(&t, strcmp(r->status, "passed") == 0, "solution fails %s (%s): %s\n%s", r->name, r->status,
                   r->desc, r->msg);
         }
-        printf("  solution: %d/%zu tests pass%s%.0d%s  %s%s%s\n", spass, sol.n, sskip ? ", skipped " : "", sskip,
-               "", DIM, sol.synthesis ? sol.synthesis : "", OFF);
+        printf("  solution: %d/%zu tests pass", spass, sol.n);
+        if (sskip)
+            printf(", %d skipped", sskip);
+        printf("\n  %s%s%s\n", DIM, sol.synthesis ? sol.synthesis : "", OFF);
 
         struct run sk = {.lesson = lessons[i], .variant = "skeleton"};
         snprintf(log, sizeof log, "build/report/logs/%s-skeleton.log", lessons[i]);
