@@ -536,8 +536,9 @@ static const char *wait_text(struct sl_proc *p, struct sl_buf *b, size_t *cursor
             snprintf(want, sizeof want, "%s to print a line containing \"%s\" on %s within %.0f s",
                      p->name, needle, stream, sl_deadline(seconds));
             if (closed && p->exited)
-                sl_fail(want, "it ended (%s) after printing: %s", describe_status(p->status, st, sizeof st),
-                        b->len ? b->data : "(nothing)");
+                sl_fail(want, "it ended (%s) after printing: %s%s%s", describe_status(p->status, st, sizeof st),
+                        b->len ? b->data : "(nothing)", b == &p->obuf && p->ebuf.len ? "; on stderr: " : "",
+                        b == &p->obuf && p->ebuf.len ? p->ebuf.data : "");
             if (closed)
                 sl_fail(want, "it closed its %s after printing: %s", stream, b->len ? b->data : "(nothing)");
             fail_with("timed out", want,

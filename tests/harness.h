@@ -62,7 +62,8 @@ void sl_test_fini(void);
 void sl_step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* End the test as failed: "expected ..., but got ..." with the steps so far.
- * `expected` and `got` are printf formats for one line each. */
+ * `expected` is plain text; `got_fmt` is a printf format. Each becomes one
+ * line of the report (newlines are shown as \n). */
 void sl_fail(const char *expected, const char *got_fmt, ...)
     __attribute__((noreturn, format(printf, 2, 3)));
 
@@ -169,9 +170,10 @@ int sl_zombie_count(const struct sl_proc *p);
  * they got; use this only where a test needs to name a port first. */
 int sl_free_port(void);
 
-/* Connect over TCP to host:port (numeric) within the deadline, retrying
- * while the connection is refused. Returns the fd; fails the test at the
- * deadline. */
+/* Connect over TCP to host:port (numeric) within the deadline: call it
+ * after the server's ready line, since a refused connection fails the test
+ * at once. Returns the fd (blocking, close-on-exec); fails the test if the
+ * connection is refused or not made by the deadline. */
 int sl_tcp_connect(const char *host, int port, double seconds);
 
 /* Parse the last number after `key` in a line ("port 41234" -> 41234 with

@@ -159,6 +159,72 @@ static char *find_synthesis(const char *path)
     return found;
 }
 
+/* The path of the Unix socket Criterion's runner makes (it is fixed:
+ * /tmp/criterion_PID.sock, and left behind), in buf or a static buffer. */
+static const char *criterion_socket(pid_t pid, char *buf, size_t len)
+{
+    static char fallback[64];
+    if (!buf) {
+        buf = fallback;
+        len = sizeof fallback;
+    }
+    snprintf(buf, len, "/tmp/criterion_%d.sock", (int)pid);
+    return buf;
+}
+
+/* Start testbin in a process group of its own, its output to logpath and
+ * its results to the pipe's write end wfd. A stale Criterion socket of
+ * another user with the new pid would stop it: then try another pid.
+ * Returns the pid, or -1 with errno set. */
+static pid_t spawn_tests(const char *testbin, const char *bindir, const char *logpath, int wfd,
+                         bool fail_fast)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        int ready[2]; /* closed by exec; a byte on it means "try another pid" */
+        if (pipe2(ready, O_CLOEXEC) < 0)
+            return -1;
+        pid_t pid = fork();
+        if (pid < 0)
+            return -1;
+        if (pid == 0) {
+            char sock[64];
+            close(ready[0]);
+            if (unlink(criterion_socket(getpid(), sock, sizeof sock)) != 0 && errno != ENOENT) {
+                ssize_t n = write(ready[1], "x", 1);
+                _exit(n == 1 ? 126 : 127);
+            }
+            setpgid(0, 0);
+            int log = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (log >= 0) {
+                dup2(log, 1);
+                dup2(log, 2);
+            }
+            int rfd = dup(wfd); /* without O_CLOEXEC: the test program writes here */
+            char fdenv[16];
+            snprintf(fdenv, sizeof fdenv, "%d", rfd);
+            setenv("SOCKLAB_RESULTS_FD", fdenv, 1);
+            setenv("SOCKLAB_BIN", bindir, 1);
+            execl(testbin, testbin, "--ascii", fail_fast ? "--fail-fast" : "--always-succeed",
+                  (char *)NULL);
+            _exit(127);
+        }
+        close(ready[1]);
+        char c;
+        ssize_t n;
+        while ((n = read(ready[0], &c, 1)) < 0 && errno == EINTR)
+            ;
+        close(ready[0]);
+        if (n == 1) {
+            waitpid(pid, NULL, 0);
+            continue;
+        }
+        setpgid(pid, pid);
+        return pid;
+    }
+    errno = EADDRINUSE;
+    return -1;
+}
+
 /* Run build/tests/LESSON against the programs in bindir, collecting the
  * results through a pipe. Criterion's own output goes to logpath. */
 static void run_lesson(struct run *run, const char *bindir, const char *logpath, bool fail_fast)
@@ -174,26 +240,11 @@ static void run_lesson(struct run *run, const char *bindir, const char *logpath,
         asprintf(&run->problem, "pipe: %s", strerror(errno));
         return;
     }
-    pid_t pid = fork();
-    if (pid == 0) {
-        setpgid(0, 0);
-        int log = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (log >= 0) {
-            dup2(log, 1);
-            dup2(log, 2);
-        }
-        int rfd = dup(pfd[1]); /* without O_CLOEXEC: the test program writes here */
-        char fdenv[16];
-        snprintf(fdenv, sizeof fdenv, "%d", rfd);
-        setenv("SOCKLAB_RESULTS_FD", fdenv, 1);
-        setenv("SOCKLAB_BIN", bindir, 1);
-        execl(testbin, testbin, "--ascii", fail_fast ? "--fail-fast" : "--always-succeed", (char *)NULL);
-        _exit(127);
-    }
+    pid_t pid = spawn_tests(testbin, bindir, logpath, pfd[1], fail_fast);
     close(pfd[1]);
     if (pid < 0) {
         close(pfd[0]);
-        asprintf(&run->problem, "fork: %s", strerror(errno));
+        asprintf(&run->problem, "could not start %s: %s", testbin, strerror(errno));
         return;
     }
     setpgid(pid, pid);
@@ -224,6 +275,7 @@ static void run_lesson(struct run *run, const char *bindir, const char *logpath,
     kill(-pid, SIGKILL); /* whatever is left of the test program's group */
     int st;
     waitpid(pid, &st, 0);
+    unlink(criterion_socket(pid, NULL, 0));
     fclose(mem);
 
     size_t cap = 0;

@@ -1,0 +1,669 @@
+#define _GNU_SOURCE
+/*
+ * 03-bind-and-ports.c - the graded tests of lesson 03: listener, sockstate.
+ *
+ * listener [--reuseaddr] [ADDRESS] PORT prints its ready line
+ *   listening on 127.0.0.1:41234
+ * then "accepted ADDR:PORT" for each connection, which it closes at once,
+ * until its stdin ends. The tests start it on port 0 and read the port
+ * from that line; to get a port in use they start a second listener on it;
+ * to get TIME_WAIT they make it themselves: the listener closes first, the
+ * test closes second, so the listener's end stays in TIME_WAIT.
+ *
+ * sockstate [ADDRESS] prints "ephemeral ports LO-HI", then one line per
+ * socket of its own,
+ *   listener     fd=3 inode=812345 local=127.0.0.1:41234 remote=0.0.0.0:0 state=LISTEN
+ * then "ready: ..." and waits for its stdin to end. The tests compare those
+ * lines with `ss -tan` and with /proc/PID/fd of the running program.
+ */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_SOCKS 16
+
+/* ---- helpers: listener ------------------------------------------------- */
+
+/* Wait for listener's ready line and return its port. The line must be
+ * exactly "listening on HOST:PORT" when host is given (one of two hosts
+ * when alt is given too), with the port the kernel chose (not 0). */
+static int ready_port(struct sl_proc *p, const char *host, const char *alt)
+{
+    const char *line = sl_wait_line(p, "listening on ", 5);
+    const char *colon = strrchr(line, ':');
+    long port = colon ? sl_number_after(colon, ":") : -1;
+    sl_expect(port > 0 && port <= 65535,
+              "a ready line \"listening on ADDR:PORT\" with the port the kernel chose (1-65535)",
+              "\"%s\"", line);
+    if (!host)
+        return (int)port;
+    char want[128], want_alt[128];
+    snprintf(want, sizeof want, "listening on %s:%ld", host, port);
+    snprintf(want_alt, sizeof want_alt, "listening on %s:%ld", alt ? alt : host, port);
+    size_t n = strcspn(line, "\r");
+    if ((strlen(want) != n || strncmp(line, want, n) != 0) &&
+        (strlen(want_alt) != n || strncmp(line, want_alt, n) != 0)) {
+        char expected[300];
+        snprintf(expected, sizeof expected, "the ready line \"%s\"%s%s%s", want,
+                 alt ? " (or \"" : "", alt ? want_alt : "", alt ? "\")" : "");
+        sl_fail(expected, "\"%s\"", line);
+    }
+    return (int)port;
+}
+
+/* Connect to host:port without retrying; returns the fd, or -1 with errno
+ * set (ECONNREFUSED when nothing listens there). Fails the test if the
+ * kernel gives no answer within the deadline. */
+static int try_connect(const char *host, int port)
+{
+    char service[16];
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+    struct addrinfo *res;
+    snprintf(service, sizeof service, "%d", port);
+    int rc = getaddrinfo(host, service, &hints, &res);
+    if (rc != 0)
+        sl_fail("a numeric address", "%s: %s", host, gai_strerror(rc));
+    sl_step("connect to %s port %d", host, port);
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        sl_fail("a socket", "socket: %s", strerror(errno));
+    int err = 0;
+    if (connect(fd, res->ai_addr, res->ai_addrlen) < 0) {
+        err = errno;
+        if (err == EINPROGRESS) {
+            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+            socklen_t len = sizeof err;
+            if (poll(&pfd, 1, (int)(sl_deadline(5) * 1000)) != 1)
+                sl_fail("an answer to a connection on loopback", "none within 5 s");
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        }
+    }
+    freeaddrinfo(res);
+    if (err) {
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    fcntl(fd, F_SETFL, 0);
+    return fd;
+}
+
+/* Wait until the peer of fd closes the connection (end of file). */
+static void expect_eof(int fd, const char *who)
+{
+    char buf[256], want[160];
+    snprintf(want, sizeof want, "%s to accept the connection and close it (end of file)", who);
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        if (poll(&pfd, 1, (int)(sl_deadline(5) * 1000)) != 1)
+            sl_fail(want, "the connection still open after 5 s");
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n == 0)
+            return;
+        if (n < 0)
+            sl_fail(want, "read: %s", strerror(errno));
+    }
+}
+
+/* The local port of a connected socket. */
+static int local_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        sl_fail("getsockname to work", "%s", strerror(errno));
+    return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                          : ((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* The ephemeral port range of this network namespace. */
+static void port_range(int *low, int *high)
+{
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (!f || fscanf(f, "%d %d", low, high) != 2)
+        sl_fail("to read /proc/sys/net/ipv4/ip_local_port_range", "%s", strerror(errno));
+    fclose(f);
+}
+
+/* Skip the test unless this machine has IPv6 on loopback (::1). */
+static void need_ipv6_loopback(void)
+{
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        sl_skip("this machine has no IPv6 loopback address ::1 (%s)", strerror(e));
+    }
+    close(fd);
+}
+
+/* Make a connection to 127.0.0.1:PORT that is in TIME_WAIT on the
+ * listener's side: a listener (with --reuseaddr, which the TIME_WAIT
+ * inherits) accepts and closes first, we close second, then it exits.
+ * Returns PORT. */
+static int server_side_time_wait(void)
+{
+    struct sl_proc *a = sl_start("listener", "--reuseaddr", "127.0.0.1", "0", NULL);
+    int port = ready_port(a, "127.0.0.1", NULL);
+    int fd = sl_tcp_connect("127.0.0.1", port, 5);
+    sl_step("wait for listener to close the connection first");
+    expect_eof(fd, "listener");
+    close(fd);
+    sl_step("closed our end second: listener's end of it is now in TIME_WAIT");
+    sl_close_stdin(a);
+    sl_expect_exit(a, 0);
+    return port;
+}
+
+/* Run listener with args and check it fails with exit `code` and one line
+ * on stderr containing each of the needles (NULL-terminated). */
+static void expect_listener_error(char *const argv[], int code, const char *const needles[])
+{
+    struct sl_proc *p = sl_startv("listener", argv);
+    sl_close_stdin(p);
+    sl_expect_exit(p, code);
+    sl_expect_one_line_error(p);
+    for (int i = 0; needles[i]; i++)
+        sl_expect_contains(sl_err(p), needles[i], "listener's error");
+}
+
+/* ---- helpers: sockstate ------------------------------------------------ */
+
+/* One socket line of sockstate's output, split into its fields. */
+struct sock_line {
+    char role[32], fd[16], local[80], remote[80], state[32];
+    unsigned long inode;
+    char text[256];
+};
+
+/* The value of "key=" in line (up to the next space) into buf; false if
+ * line has no such field. */
+static bool field(const char *line, const char *key, char *buf, size_t len)
+{
+    size_t klen = strlen(key);
+    for (const char *s = line; (s = strstr(s, key)) != NULL; s++) {
+        if (s != line && s[-1] != ' ')
+            continue;
+        const char *v = s + klen;
+        size_t n = strcspn(v, " \r\n");
+        snprintf(buf, len, "%.*s", (int)n, v);
+        return true;
+    }
+    return false;
+}
+
+/* The socket lines (those with "state=") of text into out; how many. */
+static int socket_lines(const char *text, struct sock_line *out, int max)
+{
+    int n = 0;
+    for (const char *s = text; *s && n < max;) {
+        size_t len = strcspn(s, "\n");
+        struct sock_line *l = &out[n];
+        snprintf(l->text, sizeof l->text, "%.*s", (int)len, s);
+        s += len + (s[len] == '\n');
+        if (!strstr(l->text, "state="))
+            continue;
+        char inode[32];
+        if (sscanf(l->text, "%31s", l->role) != 1 || !field(l->text, "fd=", l->fd, sizeof l->fd) ||
+            !field(l->text, "inode=", inode, sizeof inode) ||
+            !field(l->text, "local=", l->local, sizeof l->local) ||
+            !field(l->text, "remote=", l->remote, sizeof l->remote) ||
+            !field(l->text, "state=", l->state, sizeof l->state))
+            sl_fail("each socket line as \"ROLE fd=FD inode=INODE local=ADDR:PORT "
+                    "remote=ADDR:PORT state=STATE\"",
+                    "\"%s\"", l->text);
+        l->inode = strtoul(inode, NULL, 10);
+        n++;
+    }
+    return n;
+}
+
+/* Start sockstate (on address, or its default when NULL), wait for its
+ * ready line and split its socket lines into out; how many. */
+static int run_sockstate(const char *address, struct sl_proc **pp, struct sock_line *out, int max)
+{
+    struct sl_proc *p = address ? sl_start("sockstate", address, NULL) : sl_start("sockstate", NULL);
+    sl_wait_line(p, "ready:", 5);
+    *pp = p;
+    return socket_lines(sl_out(p), out, max);
+}
+
+/* The number of socket lines in state `state`. */
+static int count_state(const struct sock_line *s, int n, const char *state)
+{
+    int count = 0;
+    for (int i = 0; i < n; i++)
+        count += strcmp(s[i].state, state) == 0;
+    return count;
+}
+
+/* Check sockstate printed the five states, as many of each as it makes. */
+static void expect_scene_states(const struct sock_line *s, int n)
+{
+    static const struct {
+        const char *state;
+        int count;
+    } want[] = {{"LISTEN", 1},     {"ESTABLISHED", 2}, {"FIN-WAIT-2", 1},
+                {"CLOSE-WAIT", 1}, {"TIME-WAIT", 1}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        int got = count_state(s, n, want[i].state);
+        char expected[128];
+        snprintf(expected, sizeof expected, "sockstate to show %d socket(s) in state=%s",
+                 want[i].count, want[i].state);
+        if (got != want[i].count)
+            sl_fail(expected, "%d in state=%s among %d socket lines", got, want[i].state, n);
+    }
+    sl_expect(n == 6, "6 socket lines", "%d", n);
+}
+
+/* ss's name of a state as RFC 793 (and sockstate) writes it. */
+static const char *rfc_state(const char *ss_state)
+{
+    if (strcmp(ss_state, "ESTAB") == 0)
+        return "ESTABLISHED";
+    if (strcmp(ss_state, "SYN-RECV") == 0)
+        return "SYN-RECEIVED";
+    if (strcmp(ss_state, "UNCONN") == 0)
+        return "CLOSED";
+    return ss_state;
+}
+
+/* ss writes the port of a listener's remote end as "*": make it 0. */
+static void star_to_zero(char *addr, size_t len)
+{
+    size_t n = strlen(addr);
+    if (n >= 2 && strcmp(addr + n - 2, ":*") == 0 && n + 1 < len)
+        strcpy(addr + n - 1, "0");
+}
+
+/* Check each socket line against `ss -tan`: a socket with the same local
+ * and remote address must be there, in the same state. */
+static void expect_agrees_with_ss(const struct sock_line *s, int n)
+{
+    struct sl_proc *ss = sl_run("ss", "-tan", NULL);
+    sl_expect_exit(ss, 0);
+    for (int i = 0; i < n; i++) {
+        char state[32], local[80], remote[80], line[256];
+        bool found = false;
+        for (const char *t = sl_out(ss); *t && !found;) {
+            size_t len = strcspn(t, "\n");
+            snprintf(line, sizeof line, "%.*s", (int)len, t);
+            t += len + (t[len] == '\n');
+            if (sscanf(line, "%31s %*s %*s %79s %79s", state, local, remote) != 3)
+                continue;
+            star_to_zero(remote, sizeof remote);
+            found = strcmp(local, s[i].local) == 0 && strcmp(remote, s[i].remote) == 0;
+        }
+        char expected[256];
+        snprintf(expected, sizeof expected,
+                 "`ss -tan` to list a socket with local %s and remote %s, as sockstate says",
+                 s[i].local, s[i].remote);
+        if (!found)
+            sl_fail(expected, "no such socket in ss's list; sockstate said \"%s\"", s[i].text);
+        sl_expect(strcmp(rfc_state(state), s[i].state) == 0,
+                  "the state ss shows for that socket", "ss says %s (%s), sockstate says %s",
+                  state, rfc_state(state), s[i].state);
+    }
+}
+
+/* The port of "ADDR:PORT", or -1. */
+static long addr_port(const char *addr)
+{
+    const char *colon = strrchr(addr, ':');
+    return colon ? sl_number_after(colon, ":") : -1;
+}
+
+/* ---- listener ------------------------------------------------------------ */
+
+GRADED(ephemeral_port, 3, "listener 127.0.0.1 0 prints the port the kernel chose",
+       "With port 0, bind() picks a free ephemeral port: read it back with getsockname() "
+       "and print \"listening on 127.0.0.1:PORT\" (flushed). See the chapter, section "
+       "'Port 0'.")
+{
+    int low, high;
+    struct sl_proc *p = sl_start("listener", "127.0.0.1", "0", NULL);
+    int port = ready_port(p, "127.0.0.1", NULL);
+    port_range(&low, &high);
+    sl_expect(port >= low && port <= high,
+              "a port in the ephemeral range of /proc/sys/net/ipv4/ip_local_port_range",
+              "%d, not in %d-%d", port, low, high);
+    int fd = try_connect("127.0.0.1", port);
+    sl_expect(fd >= 0, "the printed port to accept a connection", "connect: %s",
+              strerror(errno));
+    close(fd);
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+}
+
+GRADED(accepts_and_closes, 3, "listener accepts each connection, prints its peer and closes it",
+       "accept() the connection, print \"accepted ADDR:PORT\" with the peer's address that "
+       "accept gave you, close() the new fd (and only that one), keep listening; exit 0 when "
+       "stdin ends. See the chapter, section 'Who closes first keeps TIME_WAIT'.")
+{
+    struct sl_proc *p = sl_start("listener", "127.0.0.1", "0", NULL);
+    int port = ready_port(p, "127.0.0.1", NULL);
+    int fds_before = sl_fd_count(p);
+    for (int i = 0; i < 3; i++) {
+        char want[64];
+        int fd = sl_tcp_connect("127.0.0.1", port, 5);
+        snprintf(want, sizeof want, "accepted 127.0.0.1:%d", local_port(fd));
+        sl_wait_line(p, want, 5);
+        expect_eof(fd, "listener");
+        close(fd);
+    }
+    int fds_after = sl_fd_count(p);
+    sl_expect(fds_after == fds_before, "listener to hold as many fds after 3 connections as before",
+              "%d fds before, %d after: is each accepted fd closed?", fds_before, fds_after);
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+}
+
+GRADED(seen_by_ss, 2, "ss -tln shows the listener on the address and port it printed",
+       "The kernel's own table (ss -tln) must agree with your ready line: bind the address "
+       "you were given, listen(), and print what getsockname() says. Chapter: 'Binding an "
+       "address'.")
+{
+    char want[64], line[256];
+    struct sl_proc *p = sl_start("listener", "127.0.0.1", "0", NULL);
+    int port = ready_port(p, "127.0.0.1", NULL);
+    snprintf(want, sizeof want, " 127.0.0.1:%d ", port);
+    struct sl_proc *ss = sl_run("ss", "-tln", NULL);
+    sl_expect_exit(ss, 0);
+    const char *l = sl_find_line(sl_out(ss), want, line, sizeof line);
+    sl_expect(l && strncmp(l, "LISTEN", 6) == 0, "a LISTEN socket on 127.0.0.1:PORT in ss -tln",
+              "%s", l ? l : "none");
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+}
+
+GRADED(any_address, 2, "listener 0 binds the wildcard address: reachable on 127.0.0.1 and 127.0.0.2",
+       "Without ADDRESS, getaddrinfo(NULL, port, AI_PASSIVE) gives the wildcard 0.0.0.0 "
+       "(INADDR_ANY): every local address reaches it. Chapter: 'Binding an address'.")
+{
+    struct sl_proc *p = sl_start("listener", "0", NULL);
+    int port = ready_port(p, "0.0.0.0", "[::]");
+    int fd = try_connect("127.0.0.1", port);
+    sl_expect(fd >= 0, "a connection to 127.0.0.1 to work", "connect: %s", strerror(errno));
+    close(fd);
+    fd = try_connect("127.0.0.2", port);
+    sl_expect(fd >= 0, "a connection to 127.0.0.2 (also loopback) to work", "connect: %s",
+              strerror(errno));
+    close(fd);
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+}
+
+GRADED(one_address, 2, "listener 127.0.0.1 0 binds that address only: 127.0.0.2 is refused",
+       "Bind the address the user gave (getaddrinfo(ADDRESS, port, AI_PASSIVE)), not the "
+       "wildcard: then only connections to that address reach the socket. Chapter: 'Binding "
+       "an address'.")
+{
+    struct sl_proc *p = sl_start("listener", "127.0.0.1", "0", NULL);
+    int port = ready_port(p, "127.0.0.1", NULL);
+    int fd = try_connect("127.0.0.1", port);
+    sl_expect(fd >= 0, "a connection to 127.0.0.1 to work", "connect: %s", strerror(errno));
+    close(fd);
+    fd = try_connect("127.0.0.2", port);
+    int err = errno;
+    if (fd >= 0)
+        close(fd);
+    sl_expect(fd < 0 && err == ECONNREFUSED,
+              "a connection to 127.0.0.2 to be refused (nothing is bound to that address)", "%s",
+              fd >= 0 ? "it was accepted: is the socket bound to 0.0.0.0?" : strerror(err));
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+}
+
+GRADED(ipv6, 2, "listener ::1 0 listens on IPv6 and prints [::1]:PORT",
+       "The same getaddrinfo loop handles IPv6: the result's ai_family is AF_INET6, use it "
+       "for socket(). Print an IPv6 address in brackets. Chapter: 'Binding an address'.")
+{
+    need_ipv6_loopback();
+    struct sl_proc *p = sl_start("listener", "::1", "0", NULL);
+    int port = ready_port(p, "[::1]", NULL);
+    int fd = sl_tcp_connect("::1", port, 5);
+    char want[64];
+    snprintf(want, sizeof want, "accepted [::1]:%d", local_port(fd));
+    sl_wait_line(p, want, 5);
+    close(fd);
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+}
+
+GRADED(address_in_use, 3, "a second listener on a port in use fails: bind ...: Address already in use",
+       "bind() fails with EADDRINUSE when another socket holds the address and port. Report "
+       "it on one line naming the call, the address and strerror(errno), and exit 1. "
+       "Chapter: 'Address already in use'.")
+{
+    char portbuf[16], want[64];
+    struct sl_proc *a = sl_start("listener", "127.0.0.1", "0", NULL);
+    int port = ready_port(a, "127.0.0.1", NULL);
+    snprintf(portbuf, sizeof portbuf, "%d", port);
+    snprintf(want, sizeof want, "bind 127.0.0.1:%d: ", port);
+    char *argv[] = {"listener", "127.0.0.1", portbuf, NULL};
+    const char *needles[] = {want, "Address already in use", NULL};
+    expect_listener_error(argv, 1, needles);
+    sl_close_stdin(a);
+    sl_expect_exit(a, 0);
+}
+
+GRADED(time_wait_blocks_bind, 2, "without --reuseaddr, a port with a connection in TIME_WAIT cannot be bound",
+       "Only set SO_REUSEADDR when --reuseaddr is given: without it, bind() must fail with "
+       "EADDRINUSE while the old connection is in TIME_WAIT. Chapter: 'SO_REUSEADDR'.")
+{
+    char portbuf[16], want[64];
+    int port = server_side_time_wait();
+    snprintf(portbuf, sizeof portbuf, "%d", port);
+    snprintf(want, sizeof want, "bind 127.0.0.1:%d: ", port);
+    char *argv[] = {"listener", "127.0.0.1", portbuf, NULL};
+    const char *needles[] = {want, "Address already in use", NULL};
+    expect_listener_error(argv, 1, needles);
+}
+
+GRADED(reuseaddr_over_time_wait, 3, "listener --reuseaddr binds a port whose old connection is in TIME_WAIT",
+       "setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) after socket() and BEFORE "
+       "bind(); check its result. Chapter: 'SO_REUSEADDR'.")
+{
+    char portbuf[16];
+    int port = server_side_time_wait();
+    snprintf(portbuf, sizeof portbuf, "%d", port);
+    struct sl_proc *p = sl_start("listener", "--reuseaddr", "127.0.0.1", portbuf, NULL);
+    int got = ready_port(p, "127.0.0.1", NULL);
+    sl_expect(got == port, "the port it was asked for", "%d", got);
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+}
+
+GRADED(reuseaddr_not_over_listener, 2, "--reuseaddr does not let two listeners share a port",
+       "SO_REUSEADDR lets bind() ignore connections in TIME_WAIT, never a socket that is "
+       "still listening. SO_REUSEPORT is another option, for another job (lesson 12). "
+       "Chapter: 'SO_REUSEADDR'.")
+{
+    char portbuf[16], want[64];
+    struct sl_proc *a = sl_start("listener", "--reuseaddr", "127.0.0.1", "0", NULL);
+    int port = ready_port(a, "127.0.0.1", NULL);
+    snprintf(portbuf, sizeof portbuf, "%d", port);
+    snprintf(want, sizeof want, "bind 127.0.0.1:%d: ", port);
+    char *argv[] = {"listener", "--reuseaddr", "127.0.0.1", portbuf, NULL};
+    const char *needles[] = {want, "Address already in use", NULL};
+    expect_listener_error(argv, 1, needles);
+    sl_close_stdin(a);
+    sl_expect_exit(a, 0);
+}
+
+GRADED(arguments, 3, "bad ports (70000, -1, abc), unknown options, missing PORT: one line, exit 2",
+       "parse_port: digits only, strtol, then check 0..65535 (never atoi). A usage error is "
+       "one line on stderr naming what is wrong, and exit 2; --help prints the usage on "
+       "stdout, exit 0. Chapter: 'Choosing a port'.")
+{
+    static const char *const bad[] = {"70000", "-1", "abc", "65536", "8o80"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *argv[] = {"listener", "127.0.0.1", (char *)bad[i], NULL};
+        const char *needles[] = {bad[i], NULL};
+        expect_listener_error(argv, 2, needles);
+    }
+    char *unknown[] = {"listener", "--bogus", "127.0.0.1", "0", NULL};
+    const char *unknown_needles[] = {"--bogus", NULL};
+    expect_listener_error(unknown, 2, unknown_needles);
+    char *missing[] = {"listener", NULL};
+    const char *no_needles[] = {NULL};
+    expect_listener_error(missing, 2, no_needles);
+    char *extra[] = {"listener", "127.0.0.1", "0", "extra", NULL};
+    expect_listener_error(extra, 2, no_needles);
+    struct sl_proc *h = sl_run("listener", "--help", NULL);
+    sl_expect_exit(h, 0);
+    sl_expect_contains(sl_out(h), "usage", "listener --help's output");
+}
+
+GRADED(bad_address, 2, "an address that does not resolve: one line naming it, exit 1",
+       "getaddrinfo returns an error code, not -1 with errno: print it with gai_strerror, "
+       "name the address, exit 1. Chapter: 'Binding an address'.")
+{
+    char *argv[] = {"listener", "bad..address", "0", NULL};
+    const char *needles[] = {"bad..address", NULL};
+    expect_listener_error(argv, 1, needles);
+}
+
+GRADED(not_local_address, 2, "an address this machine does not have: bind fails with EADDRNOTAVAIL, exit 1",
+       "You can only bind an address of one of your interfaces (see `ip addr`): bind() fails "
+       "with EADDRNOTAVAIL, \"Cannot assign requested address\". Report it on one line, "
+       "exit 1. Chapter: 'Binding an address'.")
+{
+    const char *addr = "203.0.113.7"; /* TEST-NET-3, documentation only */
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0xcb007107)};
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0) {
+        close(fd);
+        sl_skip("this machine can bind %s (it has that address, or ip_nonlocal_bind is on)", addr);
+    }
+    if (fd >= 0)
+        close(fd);
+    char *argv[] = {"listener", (char *)addr, "0", NULL};
+    const char *needles[] = {"bind 203.0.113.7", "Cannot assign requested address", NULL};
+    expect_listener_error(argv, 1, needles);
+}
+
+/* ---- sockstate ----------------------------------------------------------- */
+
+GRADED(sockstate_states, 4, "sockstate shows LISTEN, 2 ESTABLISHED, FIN-WAIT-2, CLOSE-WAIT, TIME-WAIT",
+       "Make each state happen (listen; connect+accept; shutdown(SHUT_WR) on one side; the "
+       "client closing first) and read the state column st of /proc/net/tcp: 01 is "
+       "ESTABLISHED, 0A LISTEN. Chapter: 'Walking through the states'.")
+{
+    struct sl_proc *p;
+    struct sock_line s[MAX_SOCKS];
+    int n = run_sockstate(NULL, &p, s, MAX_SOCKS);
+    expect_scene_states(s, n);
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+}
+
+GRADED(sockstate_agrees_with_ss, 4, "sockstate's addresses and states agree with ss -tan",
+       "Decode /proc/net/tcp's hex: the address word is printed in host byte order (so no "
+       "ntohl: its bytes in memory are already in network order), the port is a plain number "
+       "(htons it into sin_port). Compare: ss -tan. Chapter: 'Reading /proc/net/tcp'.")
+{
+    struct sl_proc *p;
+    struct sock_line s[MAX_SOCKS];
+    int n = run_sockstate(NULL, &p, s, MAX_SOCKS);
+    sl_expect(n > 0, "socket lines from sockstate", "none");
+    expect_agrees_with_ss(s, n);
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+}
+
+GRADED(sockstate_inodes, 3, "sockstate's fd and inode match /proc/PID/fd; the TIME-WAIT one has fd=- inode=0",
+       "readlink(\"/proc/self/fd/N\") gives \"socket:[INODE]\"; find the line of "
+       "/proc/net/tcp with that inode. A TIME-WAIT socket has no file and inode 0: find it by "
+       "its local and remote address. Chapter: 'Finding your own sockets'.")
+{
+    struct sl_proc *p;
+    struct sock_line s[MAX_SOCKS];
+    int n = run_sockstate(NULL, &p, s, MAX_SOCKS);
+    expect_scene_states(s, n);
+    for (int i = 0; i < n; i++) {
+        char path[64], link[64], want[64];
+        if (strcmp(s[i].state, "TIME-WAIT") == 0) {
+            sl_expect(strcmp(s[i].fd, "-") == 0 && s[i].inode == 0,
+                      "fd=- inode=0 for the TIME-WAIT socket (its fd is closed)", "\"%s\"",
+                      s[i].text);
+            continue;
+        }
+        snprintf(path, sizeof path, "/proc/%d/fd/%s", (int)sl_pid(p), s[i].fd);
+        ssize_t len = readlink(path, link, sizeof link - 1);
+        link[len > 0 ? len : 0] = '\0';
+        snprintf(want, sizeof want, "socket:[%lu]", s[i].inode);
+        sl_expect(len > 0 && strcmp(link, want) == 0,
+                  "fd and inode of each line to match /proc/PID/fd/FD -> socket:[INODE]",
+                  "%s -> %s for \"%s\"", path, len > 0 ? link : strerror(errno), s[i].text);
+    }
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+}
+
+GRADED(sockstate_ipv6, 2, "sockstate ::1 finds its IPv6 sockets in /proc/net/tcp6",
+       "IPv6 sockets are in /proc/net/tcp6: 4 words of 8 hex digits, each in host byte order "
+       "like the IPv4 word. Make the sockets with the family getaddrinfo gives. Chapter: "
+       "'Reading /proc/net/tcp'.")
+{
+    need_ipv6_loopback();
+    struct sl_proc *p;
+    struct sock_line s[MAX_SOCKS];
+    int n = run_sockstate("::1", &p, s, MAX_SOCKS);
+    expect_scene_states(s, n);
+    for (int i = 0; i < n; i++)
+        sl_expect(strncmp(s[i].local, "[::1]:", 6) == 0, "local=[::1]:PORT on every line",
+                  "\"%s\"", s[i].text);
+    expect_agrees_with_ss(s, n);
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+}
+
+GRADED(sockstate_port_range, 2, "sockstate prints the ephemeral port range, and its ports are in it",
+       "Read /proc/sys/net/ipv4/ip_local_port_range and print \"ephemeral ports LOW-HIGH\". "
+       "Ports that connect() and bind(port 0) pick come from that range. Chapter: "
+       "'Ephemeral ports'.")
+{
+    int low, high;
+    char want[64];
+    struct sl_proc *p;
+    struct sock_line s[MAX_SOCKS];
+    int n = run_sockstate(NULL, &p, s, MAX_SOCKS);
+    port_range(&low, &high);
+    snprintf(want, sizeof want, "ephemeral ports %d-%d", low, high);
+    sl_expect_contains(sl_out(p), want, "sockstate's output");
+    sl_expect(n == 6, "6 socket lines", "%d", n);
+    for (int i = 0; i < n; i++) {
+        long port = addr_port(s[i].local);
+        sl_expect(port >= low && port <= high, "every local port in the ephemeral range",
+                  "%ld in \"%s\"", port, s[i].text);
+    }
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+}
+
+GRADED(sockstate_errors, 1, "sockstate: a bad address is one line naming it (exit 1); a bad option exit 2",
+       "Report tcp_listen_on's reason (\"getaddrinfo bad..address: ...\") on one line and "
+       "exit 1. Chapter: 'The exercise'.")
+{
+    struct sl_proc *p = sl_run("sockstate", "bad..address", NULL);
+    sl_expect_exit(p, 1);
+    sl_expect_one_line_error(p);
+    sl_expect_contains(sl_err(p), "bad..address", "sockstate's error");
+    p = sl_run("sockstate", "--bogus", NULL);
+    sl_expect_exit(p, 2);
+    sl_expect_one_line_error(p);
+    sl_expect_contains(sl_err(p), "--bogus", "sockstate's error");
+}
