@@ -19,7 +19,6 @@ ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 export SOCKLAB_SLOW ?= 4
-export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0
 endif
 DEPFLAGS = -MMD -MP
 

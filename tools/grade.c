@@ -303,6 +303,21 @@ static void run_lesson(struct run *run, const char *bindir, const char *logpath,
                  logpath);
 }
 
+/* Free what run_lesson allocated in run. */
+static void run_free(struct run *run)
+{
+    for (size_t i = 0; i < run->n; i++) {
+        free(run->r[i].name);
+        free(run->r[i].desc);
+        free(run->r[i].hint);
+        free(run->r[i].msg);
+    }
+    free(run->r);
+    free(run->sandbox_note);
+    free(run->problem);
+    free(run->synthesis);
+}
+
 /* ---- the scoreboard ------------------------------------------------------- */
 
 static void print_indented(const char *label, const char *text, int len)
@@ -576,6 +591,9 @@ static int grade_student(const char *bin, const char *report, bool detail, char 
         printf("; %d points were skipped here (see the note)", skipped);
     printf(".\n");
     printf("%sReports: %s/junit.xml, %s/results.json; test logs in %s/%s\n", DIM, report, report, logdir, OFF);
+    for (int i = 0; i < n; i++)
+        run_free(&runs[i]);
+    free(runs);
     return 0;
 }
 
@@ -625,6 +643,7 @@ static void selftest_mutants(const char *lesson, struct tally *t)
         caught += failed;
         check(t, failed && !run.problem, "mutant %s/%s passes every test: the suite misses this bug%s%s",
               lesson, name, run.problem ? ": " : "", run.problem ? run.problem : "");
+        run_free(&run);
     }
     closedir(d);
     printf("  mutants:  %d/%d caught\n", caught, total);
@@ -680,11 +699,12 @@ static int selftest(char **lessons, int n)
             sfail += failed;
             check(&t, failed, "the skeleton passes %s (%s): a test that passes on the skeleton grades nothing",
                   r->name, r->desc);
-            bool crashed = strncmp(r->status, "crashed", 7) == 0 || strcmp(r->status, "timed out") == 0;
-            check(&t, !crashed || strstr(r->desc, "crash") || strstr(r->desc, "hang"),
-                  "the skeleton %s in %s: a skeleton must run without crashing or hanging", r->status, r->name);
+            check(&t, strncmp(r->status, "crashed", 7) != 0,
+                  "the skeleton %s in %s: a skeleton must run without crashing", r->status, r->name);
         }
         printf("  skeleton: %d/%zu tests fail\n", sfail, sk.n);
+        run_free(&sol);
+        run_free(&sk);
         selftest_mutants(lessons[i], &t);
     }
     printf("\ntest: %d passed, %d failed", t.passed, t.failed);
