@@ -115,7 +115,7 @@ TOOLS := build/tools/grade build/tools/skelgen build/tools/deny-userns
 
 # ---- targets -------------------------------------------------------------------
 
-.PHONY: all lessons solutions grade test watch skeletons check-skeletons deps clean help \
+.PHONY: all lessons solutions grade test watch skeletons check-skeletons deps deps-pdf clean help \
 	book book-check
 
 all: $(TOOLS) $(TEST_BINS) $(LESSON_PROGS) $(SOLUTION_PROGS) ## build everything (lessons, solutions, grader)
@@ -162,7 +162,8 @@ check-skeletons: build/tools/skelgen ## fail when a committed skeleton is stale 
 # Debian package names. The real peers are the programs the tests talk to.
 DEPS_BUILD := gcc make libcriterion-dev patch pkg-config inotify-tools
 DEPS_PEERS := socat ncat iproute2 iputils-ping libc-bin openssl
-DEPS_BOOK := pandoc graphviz chromium epubcheck
+DEPS_BOOK := pandoc graphviz chromium epubcheck default-jre-headless fonts-liberation2 fonts-dejavu-core
+DEPS_PDF := texlive-xetex texlive-fonts-recommended lmodern
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 deps: ## install what the course needs (Debian/Ubuntu, apt-get)
 	@echo "make deps: installing $(DEPS_BUILD) $(DEPS_PEERS) $(DEPS_BOOK)"
@@ -170,6 +171,10 @@ deps: ## install what the course needs (Debian/Ubuntu, apt-get)
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	  $(DEPS_BUILD) $(DEPS_PEERS) $(DEPS_BOOK) >/dev/null
 	@echo "make deps: done"
+
+deps-pdf: ## install a LaTeX engine, so that make book also writes the PDF
+	@echo "make deps-pdf: installing $(DEPS_PDF)"
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEPS_PDF) >/dev/null
 
 book: ## build the book (HTML, EPUB; PDF with LaTeX) into build/book/
 	@tools/book.sh build

@@ -14,7 +14,8 @@
 --   * the first level-1 heading is the chapter title ("Lesson 01 - " is dropped from it: the
 --     number is shown by the book); later level-1 headings are demoted under it;
 --   * lessons are numbered: the chapter by its lesson number, level-2 sections N.1, N.2 ...;
---   * `../../diagrams/NAME.svg` becomes the rendered diagram (SVG in HTML, PNG in EPUB/PDF);
+--   * `../../diagrams/NAME.svg` becomes the rendered diagram (SVG in HTML, PNG in EPUB/PDF); in the
+--     middle of a sentence it becomes a link to the diagram in the list of diagrams;
 --   * `../../build/bench/NAME.png` becomes the plot, or a note saying how to make it;
 --   * links to another chapter (`../02-addresses/README.md#frag`) become links inside the book;
 --     links to other files of the repository become plain text (with the path as a tooltip);
@@ -103,7 +104,7 @@ local function load_meta(meta)
   for i, part in ipairs(PARTS) do part.index = i end
   for _, d in ipairs(meta["book-diagrams"] or {}) do
     local name = stringify(d.name)
-    table.insert(DIAGRAMS, { name = name, caption = stringify(d.caption) })
+    table.insert(DIAGRAMS, { name = name, caption = stringify(d.caption), title = d.title and stringify(d.title) or "" })
     DIAGRAM_SET[name] = true
   end
   for _, p in ipairs(meta["book-plots"] or {}) do
@@ -287,7 +288,7 @@ end
 -- pandoc's implicit figure in the single document.
 local function figure(id, src, href, caption, alt)
   if MODE == "single" then
-    return pandoc.Para({ pandoc.Image(caption, src, "fig:", pandoc.Attr(id or "")) })
+    return pandoc.Para({ pandoc.Image(caption, src, "fig:", pandoc.Attr(id or "", {}, { { "book-done", "1" } })) })
   end
   local cap = pandoc.write(pandoc.Pandoc({ pandoc.Plain(caption) }), "html"):gsub("%s+$", "")
   local img = string.format('<img src="%s" alt="%s" />', html_escape(src), html_escape(alt))
@@ -317,8 +318,12 @@ end
 local function diagram_list(part, state)
   local out = pandoc.List()
   for _, d in ipairs(DIAGRAMS) do
-    local caption = pandoc.read(d.caption ~= "" and d.caption or d.name, "gfm").blocks
-    local cap = (caption[1] and caption[1].content) or pandoc.List({ pandoc.Str(d.name) })
+    local function inlines(text)
+      local blocks = pandoc.read(text, "gfm").blocks
+      return (blocks[1] and blocks[1].content) or pandoc.List({ pandoc.Str(d.name) })
+    end
+    local cap = inlines(d.caption ~= "" and d.caption or d.name)
+    local title = inlines(d.title ~= "" and d.title or (d.caption ~= "" and d.caption or d.name))
     local id = "diagram-" .. d.name
     local res = resolve_image(part, "diagrams/" .. d.name .. ".svg")
     local users = pandoc.List()
@@ -326,12 +331,12 @@ local function diagram_list(part, state)
       shape(p)
       if p.diagrams[d.name] and p.kind == "lesson" then
         if #users > 0 then users:insert(pandoc.Str(",")) users:insert(pandoc.Space()) end
-        local label = pandoc.List({ pandoc.Str("Lesson " .. p.number) })
+        local label = pandoc.List({ pandoc.Str("Lesson " .. p.id:match("^(%d+)")) })
         local target = MODE == "single" and ("#" .. part_anchor(p)) or page_href(p)
-        users:insert(pandoc.Link(label, target))
+        users:insert(pandoc.Link(label, target, "", pandoc.Attr("", {}, { { "book-done", "1" } })))
       end
     end
-    out:insert(pandoc.Header(2, cap:clone(), pandoc.Attr(id_for(part, id) or "")))
+    out:insert(pandoc.Header(2, title, pandoc.Attr(id)))   -- finish() prefixes it in single mode
     out:insert(figure(nil, res.src, res.href, cap, stringify(cap)))
     local line = pandoc.List({ pandoc.Str("Source:"), pandoc.Space(), pandoc.Code("diagrams/" .. d.name .. ".dot") })
     if #users > 0 then
@@ -407,14 +412,29 @@ local function finish(part)
 
   local inline_filter = {
     Image = function(img)
+      if img.attributes["book-done"] then
+        img.attributes["book-done"] = nil
+        return img
+      end
       local res = resolve_image(part, img.src)
       if res.missing_plot then
         return pandoc.Emph({ pandoc.Str("(plot not made yet: run "), pandoc.Code("make bench"), pandoc.Str(")") })
+      end
+      if res.kind == "diagram" and BY_ID["diagrams"] then
+        -- a diagram in the middle of a sentence: a link to it in the list of diagrams
+        local anchor = "diagram-" .. res.name
+        local target = MODE == "single" and ("#" .. frag_anchor(BY_ID["diagrams"], anchor))
+          or (page_href(BY_ID["diagrams"]) .. "#" .. anchor)
+        return pandoc.Link(img.caption, target, stringify(img.caption))
       end
       img.src = res.src
       return img
     end,
     Link = function(link)
+      if link.attributes["book-done"] then
+        link.attributes["book-done"] = nil
+        return link
+      end
       local to, repo_path, nowhere = resolve_link(part, link.target)
       if to then
         link.target = to
@@ -553,6 +573,15 @@ function Pandoc(doc)
   if not part then error("book: book-part '" .. tostring(META["book-part"]) .. "' is not in book-parts") end
   for _, p in ipairs(PARTS) do shape(p) end
   local blocks = finish(part)
+  -- the title goes to the template (above the page's contents); the number is in the label
+  local h1 = table.remove(blocks, 1)
+  local title = pandoc.List()
+  for _, il in ipairs(h1.content) do
+    if not (il.t == "Span" and il.classes:includes("header-section-number")) then title:insert(il) end
+  end
+  while title[1] and title[1].t == "Space" do title:remove(1) end
+  meta["chapter-title"] = pandoc.MetaInlines(title)
+  meta["chapter-id"] = pandoc.MetaString(h1.identifier)
   set_nav(meta, part)
   meta.pagetitle = pandoc.MetaString(stringify(part.title))
   if part.kind == "lesson" then
