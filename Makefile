@@ -116,7 +116,7 @@ TOOLS := build/tools/grade build/tools/skelgen build/tools/deny-userns
 # ---- targets -------------------------------------------------------------------
 
 .PHONY: all lessons solutions grade test watch skeletons check-skeletons deps deps-pdf clean help \
-	book book-check
+	book book-check student-repo gradescope fuzz
 
 all: $(TOOLS) $(TEST_BINS) $(LESSON_PROGS) $(SOLUTION_PROGS) ## build everything (lessons, solutions, grader)
 
@@ -136,6 +136,8 @@ grade: $(TOOLS) $(addprefix build/tests/,$(SEL)) ## grade your lessons: make gra
 test: check-skeletons $(TOOLS) $(addprefix build/tests/,$(SEL)) \
       $(foreach l,$(SEL),$(LESSON_PROGS_$(l)) $(SOLUTION_PROGS_$(l)) $(MUTANT_PROGS_$(l))) ## prove the course: solutions pass, skeletons and mutants fail
 	@if [ -x tools/book.sh ] && [ -z "$(L)" ]; then tools/book.sh check; fi
+	@if [ -x tools/fuzz.sh ] && [ -z "$(L)" ]; then tools/fuzz.sh regress; fi
+	@if [ -x tools/student-repo.sh ] && [ -z "$(L)" ]; then tools/student-repo.sh --check; fi
 	@build/tools/grade --selftest $(SEL)
 
 watch: ## regrade one lesson on every save: make watch L=04
@@ -181,6 +183,16 @@ book: ## build the book (HTML, EPUB; PDF with LaTeX) into build/book/
 
 book-check: ## build the book and check links, images, solutions and the EPUB
 	@tools/book.sh check
+
+student-repo: ## write the students' repository: make student-repo DIR=../socklab-student
+	@test -n "$(DIR)" || { echo "usage: make student-repo DIR=path (a new or empty directory)" >&2; exit 2; }
+	@tools/student-repo.sh "$(DIR)"
+
+gradescope: ## build the Gradescope autograder zip into build/gradescope/
+	@tools/gradescope.sh
+
+fuzz: ## fuzz every parser the course ships, FUZZ_SECONDS each (default 30)
+	@tools/fuzz.sh run $(or $(FUZZ_SECONDS),30)
 
 clean: ## remove build/
 	rm -rf build
