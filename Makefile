@@ -126,12 +126,12 @@ solutions: $(foreach l,$(SEL),$(SOLUTION_PROGS_$(l))) ## build the reference sol
 
 # Grading builds each lesson on its own, so that one that does not compile
 # is reported and the others are still graded.
-grade: $(TOOLS) $(addprefix build/tests/,$(SEL)) ## grade your lessons: make grade, or make grade L=04
+grade: $(TOOLS) $(addprefix build/tests/,$(SEL)) ## grade your lessons: make grade, or make grade L=04 (STRICT=1: fail unless all pass)
 	@for l in $(SEL); do \
 	  $(MAKE) --no-print-directory -s lessons L=$$l >/dev/null 2>build/.compile-$$l.log || \
 	  { echo; echo "Lesson $$l does not compile:"; sed 's/^/    /' build/.compile-$$l.log | head -30; }; \
 	done
-	@build/tools/grade $(if $(L),--detail) $(SEL)
+	@build/tools/grade $(if $(L),--detail) $(if $(filter 1,$(STRICT)),--strict) $(SEL)
 
 test: check-skeletons $(TOOLS) $(addprefix build/tests/,$(SEL)) \
       $(foreach l,$(SEL),$(LESSON_PROGS_$(l)) $(SOLUTION_PROGS_$(l)) $(MUTANT_PROGS_$(l))) ## prove the course: solutions pass, skeletons and mutants fail

@@ -1,7 +1,7 @@
 /*
  * grade - run socklab's lesson tests and score them.
  *
- * usage: grade [--bin DIR] [--detail] [--report DIR] LESSON...
+ * usage: grade [--bin DIR] [--detail] [--strict] [--report DIR] LESSON...
  *        grade --selftest LESSON...
  *
  * Student mode (the default) runs build/tests/LESSON against the programs
@@ -17,8 +17,9 @@
  *
  * Scores come only from what the test programs report through a pipe that
  * the student's programs never hold (the harness closes it in them).
- * Exit: 0 graded (student mode) or all checks passed (selftest), 1 a check
- * failed or a test program could not run, 2 usage.
+ * Exit: 0 graded (student mode; with --strict, only when every test passed)
+ * or all checks passed (selftest); 1 otherwise, or a test program could not
+ * run; 2 usage.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -556,7 +557,7 @@ static void write_junit(const char *dir, struct run *runs, size_t nruns)
 
 /* ---- the two modes ----------------------------------------------------------- */
 
-static int grade_student(const char *bin, const char *report, bool detail, char **lessons, int n)
+static int grade_student(const char *bin, const char *report, bool detail, bool strict, char **lessons, int n)
 {
     struct run *runs = xcalloc((size_t)n, sizeof *runs);
     char logdir[1024], log[1200];
@@ -591,10 +592,13 @@ static int grade_student(const char *bin, const char *report, bool detail, char 
         printf("; %d points were skipped here (see the note)", skipped);
     printf(".\n");
     printf("%sReports: %s/junit.xml, %s/results.json; test logs in %s/%s\n", DIM, report, report, logdir, OFF);
-    for (int i = 0; i < n; i++)
+    bool broken = false;
+    for (int i = 0; i < n; i++) {
+        broken |= runs[i].problem != NULL;
         run_free(&runs[i]);
+    }
     free(runs);
-    return 0;
+    return broken || (strict && got < max) ? 1 : 0;
 }
 
 /* Print each problem of a selftest check; count passes and failures. */
@@ -716,7 +720,7 @@ static int selftest(char **lessons, int n)
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: grade [--bin DIR] [--detail] [--report DIR] LESSON...\n"
+    fprintf(to, "usage: grade [--bin DIR] [--detail] [--strict] [--report DIR] LESSON...\n"
                 "       grade --selftest LESSON...\n"
                 "Grades each LESSON (e.g. 01-first-socket); see the comment in tools/grade.c.\n");
 }
@@ -724,7 +728,7 @@ static void usage(FILE *to)
 int main(int argc, char **argv)
 {
     const char *bin = "build/lessons", *report = "build/report";
-    bool detail = false, self = false;
+    bool detail = false, self = false, strict = false;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--help") == 0) {
@@ -736,6 +740,8 @@ int main(int argc, char **argv)
             report = argv[++i];
         } else if (strcmp(argv[i], "--detail") == 0) {
             detail = true;
+        } else if (strcmp(argv[i], "--strict") == 0) {
+            strict = true;
         } else if (strcmp(argv[i], "--selftest") == 0) {
             self = true;
         } else {
@@ -752,5 +758,5 @@ int main(int argc, char **argv)
     prctl(PR_SET_DUMPABLE, 0); /* programs under test cannot reach our fds */
     signal(SIGPIPE, SIG_IGN);
     mkdir("build", 0755);
-    return self ? selftest(argv + i, argc - i) : grade_student(bin, report, detail, argv + i, argc - i);
+    return self ? selftest(argv + i, argc - i) : grade_student(bin, report, detail, strict, argv + i, argc - i);
 }
