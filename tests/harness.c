@@ -567,7 +567,9 @@ int sl_wait_exit(struct sl_proc *p, double seconds)
         kill_group(p);
         char want[256];
         snprintf(want, sizeof want, "%s to exit within %.0f s", p->name, sl_deadline(seconds));
-        fail_with("timed out", want, "it was still running, so the test killed it");
+        char *got = xasprintf("it was still running, so the test killed it; it had printed: %s",
+                              p->obuf.len ? p->obuf.data : "(nothing)");
+        fail_with("timed out", want, got);
     }
     /* Collect what is left in the pipes (a forked child may keep them open). */
     double end = now() + 0.2;
