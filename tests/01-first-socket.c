@@ -29,22 +29,6 @@ struct sock_line {
     char text[256];
 };
 
-/* The value of "key=" in line (up to the next space) into buf; false if
- * line has no such field. */
-static bool field(const char *line, const char *key, char *buf, size_t len)
-{
-    size_t klen = strlen(key);
-    for (const char *s = line; (s = strstr(s, key)) != NULL; s++) {
-        if (s != line && s[-1] != ' ')
-            continue;
-        const char *v = s + klen;
-        size_t n = strcspn(v, " \n");
-        snprintf(buf, len, "%.*s", (int)n, v);
-        return true;
-    }
-    return false;
-}
-
 /* The socket lines ("fd=N ...") of text, in order, into out; how many. A
  * line that is not one, after "closed" for example, is skipped. */
 static int socket_lines(const char *text, struct sock_line *out, int max)
@@ -55,20 +39,20 @@ static int socket_lines(const char *text, struct sock_line *out, int max)
         struct sock_line *l = &out[n];
         snprintf(l->text, sizeof l->text, "%.*s", (int)len, s);
         char fd[32];
-        if (strncmp(l->text, "fd=", 3) == 0 && field(l->text, "fd=", fd, sizeof fd)) {
+        if (strncmp(l->text, "fd=", 3) == 0 && sl_field(l->text, "fd=", fd, sizeof fd)) {
             char *end;
             l->fd = strtol(fd, &end, 10);
             if (*end != '\0' || end == fd)
                 l->fd = -1;
-            if (!field(l->text, "kind=", l->kind, sizeof l->kind))
+            if (!sl_field(l->text, "kind=", l->kind, sizeof l->kind))
                 l->kind[0] = '\0';
-            if (!field(l->text, "domain=", l->domain, sizeof l->domain))
+            if (!sl_field(l->text, "domain=", l->domain, sizeof l->domain))
                 l->domain[0] = '\0';
-            if (!field(l->text, "type=", l->type, sizeof l->type))
+            if (!sl_field(l->text, "type=", l->type, sizeof l->type))
                 l->type[0] = '\0';
-            if (!field(l->text, "protocol=", l->protocol, sizeof l->protocol))
+            if (!sl_field(l->text, "protocol=", l->protocol, sizeof l->protocol))
                 l->protocol[0] = '\0';
-            if (!field(l->text, "inode=", l->inode, sizeof l->inode))
+            if (!sl_field(l->text, "inode=", l->inode, sizeof l->inode))
                 l->inode[0] = '\0';
             n++;
         }
@@ -221,9 +205,7 @@ static void release(struct sl_proc *p)
  * stderr that contains `names`, and no socket line on stdout. */
 static void expect_usage_error(struct sl_proc *p, const char *names)
 {
-    sl_expect_exit(p, 2);
-    sl_expect_one_line_error(p);
-    sl_expect_contains(sl_err(p), names, "sockinfo's error line");
+    sl_expect_error(p, 2, names);
     sl_expect_not_contains(sl_out(p), "fd=", "sockinfo's output after a usage error");
 }
 

@@ -133,9 +133,7 @@ static void expect_error(int code, const char *needle, char *const args[])
 {
     struct sl_proc *p = sl_startv("resolve", args);
     sl_close_stdin(p);
-    sl_expect_exit(p, code);
-    sl_expect_one_line_error(p);
-    sl_expect_contains(sl_err(p), needle, "resolve's error");
+    sl_expect_error(p, code, needle);
 }
 
 /* gai_strerror's text for code as resolve prints it: in the C locale (the

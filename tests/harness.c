@@ -688,6 +688,28 @@ void sl_expect_one_line_error(struct sl_proc *p)
     free(want);
 }
 
+void sl_expect_error(struct sl_proc *p, int code, const char *needle)
+{
+    sl_expect_exit(p, code);
+    sl_expect_one_line_error(p);
+    char *what = xasprintf("%s's error line", p->name);
+    sl_expect_contains(sl_err(p), needle, what);
+    free(what);
+}
+
+const char *sl_field(const char *line, const char *key, char *buf, size_t len)
+{
+    size_t klen = strlen(key);
+    for (const char *s = line; (s = strstr(s, key)) != NULL; s++) {
+        if (s != line && s[-1] != ' ')
+            continue;
+        const char *v = s + klen;
+        snprintf(buf, len, "%.*s", (int)strcspn(v, " \r\n"), v);
+        return buf;
+    }
+    return NULL;
+}
+
 const char *sl_find_line(const char *text, const char *needle, char *buf, size_t len)
 {
     for (const char *s = text ? text : ""; *s;) {
@@ -1045,7 +1067,8 @@ static const char *test_message(struct criterion_test_stats *t, char *buf, size_
     }
     if (t->crashed) {
         snprintf(buf, len, "status: crashed (SIG%s)\nexpected: the test itself to run to its end\n"
-                           "got: the test process was killed by SIG%s: did your program kill its parent?",
+                           "got: the test process itself was killed by SIG%s (a bug in the test, or a program "
+                           "that killed it)",
                  sigabbrev_np(t->signal) ? sigabbrev_np(t->signal) : "?",
                  sigabbrev_np(t->signal) ? sigabbrev_np(t->signal) : "?");
         return buf;

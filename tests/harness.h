@@ -148,6 +148,16 @@ void sl_expect_not_contains(const char *text, const char *needle, const char *wh
 /* Fail unless stderr holds exactly one non-empty line (a one-line error). */
 void sl_expect_one_line_error(struct sl_proc *p);
 
+/* Wait (5 s) for the program to exit with `code` after one line on stderr
+ * that contains `needle` (the bad argument it names): how every program
+ * reports a usage error (code 2) or a runtime error (code 1). */
+void sl_expect_error(struct sl_proc *p, int code, const char *needle);
+
+/* The value of "key=" in a line of space-separated key=value fields ("fd=3
+ * kind=tcp ..."), up to the next space, copied into buf; NULL if the line
+ * has no such field. */
+const char *sl_field(const char *line, const char *key, char *buf, size_t len);
+
 /* The first line of `text` that contains `needle` (copied into buf), or
  * NULL. */
 const char *sl_find_line(const char *text, const char *needle, char *buf, size_t len);
