@@ -116,7 +116,7 @@ TOOLS := build/tools/grade build/tools/skelgen build/tools/deny-userns
 # ---- targets -------------------------------------------------------------------
 
 .PHONY: all lessons solutions grade test watch skeletons check-skeletons deps deps-pdf clean help \
-	book book-check student-repo gradescope fuzz
+	book book-check student-repo gradescope fuzz format check-format
 
 all: $(TOOLS) $(TEST_BINS) $(LESSON_PROGS) $(SOLUTION_PROGS) ## build everything (lessons, solutions, grader)
 
@@ -133,7 +133,7 @@ grade: $(TOOLS) $(addprefix build/tests/,$(SEL)) ## grade your lessons: make gra
 	done
 	@build/tools/grade $(if $(L),--detail) $(if $(filter 1,$(STRICT)),--strict) $(SEL)
 
-test: check-skeletons $(TOOLS) $(addprefix build/tests/,$(SEL)) \
+test: check-skeletons check-format $(TOOLS) $(addprefix build/tests/,$(SEL)) \
       $(foreach l,$(SEL),$(LESSON_PROGS_$(l)) $(SOLUTION_PROGS_$(l)) $(MUTANT_PROGS_$(l))) ## prove the course: solutions pass, skeletons and mutants fail
 	@if [ -x tools/book.sh ] && [ -z "$(L)" ]; then tools/book.sh check; fi
 	@if [ -x tools/fuzz.sh ] && [ -z "$(L)" ]; then tools/fuzz.sh regress; fi
@@ -162,7 +162,7 @@ check-skeletons: build/tools/skelgen ## fail when a committed skeleton is stale 
 	[ $$ok = 1 ] && echo "skeletons are fresh"
 
 # Debian package names. The real peers are the programs the tests talk to.
-DEPS_BUILD := gcc make libcriterion-dev patch pkg-config inotify-tools
+DEPS_BUILD := gcc make libcriterion-dev patch pkg-config inotify-tools clang-format
 DEPS_PEERS := socat ncat iproute2 iputils-ping libc-bin openssl
 DEPS_BOOK := pandoc graphviz chromium epubcheck default-jre-headless fonts-liberation2 fonts-dejavu-core
 DEPS_PDF := texlive-xetex texlive-fonts-recommended lmodern
@@ -193,6 +193,15 @@ gradescope: ## build the Gradescope autograder zip into build/gradescope/
 
 fuzz: ## fuzz every parser the course ships, FUZZ_SECONDS each (default 30)
 	@tools/fuzz.sh run $(or $(FUZZ_SECONDS),30)
+
+C_SOURCES = $(wildcard tests/*.c tests/*.h tests/fuzz/*.c tools/*.c solutions/*/*.c solutions/*/*.h)
+format: build/tools/skelgen ## apply .clang-format to the course's C, then rewrite the skeletons
+	@clang-format -i $(C_SOURCES) && $(MAKE) --no-print-directory -s skeletons
+	@echo "formatted; mutant patches whose context changed need remaking (tests/README.md)"
+
+check-format: ## fail when a C file is not as .clang-format says
+	@if command -v clang-format >/dev/null; then clang-format --dry-run --Werror $(C_SOURCES) && echo "format is clean"; \
+	else echo "check-format: skipped, clang-format is not installed (make deps)"; fi
 
 clean: ## remove build/
 	rm -rf build

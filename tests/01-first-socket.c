@@ -67,108 +67,25 @@ static void expect_socket_lines(struct sl_proc *p, struct sock_line *out, int wa
     int n = socket_lines(sl_out(p), out, MAX_SOCKS);
     char expected[96];
     snprintf(expected, sizeof expected, "%d line(s) starting with \"fd=\", one per socket", want);
-    sl_expect(n == want, expected, "%d such line(s) in: %s", n,
-              *sl_out(p) ? sl_out(p) : "(nothing)");
+    sl_expect(n == want, expected, "%d such line(s) in: %s", n, *sl_out(p) ? sl_out(p) : "(nothing)");
 }
 
 /* Fail unless l shows a socket with these names and an inode field that
  * looks like socket:[NUMBER]. */
-static void expect_socket(const struct sock_line *l, const char *kind, const char *domain,
-                          const char *type, const char *protocol)
+static void expect_socket(const struct sock_line *l, const char *kind, const char *domain, const char *type,
+                          const char *protocol)
 {
     char want[256];
-    snprintf(want, sizeof want, "a %s line with kind=%s domain=%s type=%s protocol=%s", kind,
-             kind, domain, type, protocol);
-    sl_expect(strcmp(l->kind, kind) == 0 && strcmp(l->domain, domain) == 0 &&
-                  strcmp(l->type, type) == 0 && strcmp(l->protocol, protocol) == 0,
+    snprintf(want, sizeof want, "a %s line with kind=%s domain=%s type=%s protocol=%s", kind, kind, domain,
+             type, protocol);
+    sl_expect(strcmp(l->kind, kind) == 0 && strcmp(l->domain, domain) == 0 && strcmp(l->type, type) == 0 &&
+                  strcmp(l->protocol, protocol) == 0,
               want, "%s", l->text);
     unsigned long ino;
     char end;
     sl_expect(sscanf(l->inode, "socket:[%lu%c", &ino, &end) == 2 && end == ']',
-              "inode=socket:[NUMBER], the link /proc/self/fd/FD points to",
-              "inode=%s in: %s", l->inode[0] ? l->inode : "(no inode field)", l->text);
-}
-
-/* The target of /proc/PID/fd/FD into buf; false if there is none. */
-static bool proc_link(pid_t pid, long fd, char *buf, size_t len)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/fd/%ld", (int)pid, fd);
-    ssize_t n = readlink(path, buf, len - 1);
-    if (n < 0)
-        return false;
-    buf[n] = '\0';
-    return true;
-}
-
-/* The sockets the live program holds, read from /proc/PID/fd: how many,
- * and a description ("3=socket:[40331] 4=...") into desc. */
-static int proc_sockets(struct sl_proc *p, char *desc, size_t len)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/fd", (int)sl_pid(p));
-    DIR *d = opendir(path);
-    if (d == NULL)
-        sl_fail("to read /proc/PID/fd of the running sockinfo", "opendir %s: %s", path,
-                strerror(errno));
-    int n = 0;
-    size_t used = 0;
-    desc[0] = '\0';
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        char link[128];
-        if (e->d_name[0] == '.' || !proc_link(sl_pid(p), strtol(e->d_name, NULL, 10), link,
-                                              sizeof link))
-            continue;
-        if (strncmp(link, "socket:[", 8) != 0)
-            continue;
-        n++;
-        int w = snprintf(desc + used, len - used, "%s%s=%s", used ? " " : "", e->d_name, link);
-        if (w > 0 && (size_t)w < len - used)
-            used += (size_t)w;
-    }
-    closedir(d);
-    return n;
-}
-
-/* The state letter of the live program from /proc/PID/stat ('R' running,
- * 'S' sleeping, 'Z' exited but not yet reaped ...), or 'X' if it is gone. */
-static char proc_state(struct sl_proc *p)
-{
-    char path[64], stat[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)sl_pid(p));
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return 'X';
-    size_t n = fread(stat, 1, sizeof stat - 1, f);
-    fclose(f);
-    stat[n] = '\0';
-    const char *paren = strrchr(stat, ')'); /* the name may hold spaces */
-    return paren && paren[1] == ' ' && paren[2] ? paren[2] : 'X';
-}
-
-/* After the "holding" line: wait (5 s at most) until the program sleeps,
- * blocked reading its stdin; fail if it exits instead. From then on it
- * cannot change its fds until the test closes its stdin, so what /proc
- * shows is what it holds. */
-static void expect_holding(struct sl_proc *p)
-{
-    double deadline = sl_deadline(5);
-    struct timespec start, now, tick = {0, 1000000};
-    char state;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    for (;;) {
-        state = proc_state(p);
-        if (state == 'S' || state == 'Z' || state == 'X')
-            break;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - start.tv_sec + (now.tv_nsec - start.tv_nsec) / 1e9 > deadline)
-            break;
-        nanosleep(&tick, NULL); /* a bounded poll of /proc: there is no event */
-    }
-    sl_step("waited for sockinfo to block reading its stdin");
-    sl_expect(state == 'S', "sockinfo to wait with its sockets open until its stdin closes",
-              "%s", state == 'Z' || state == 'X' ? "it exited while its stdin was still open"
-                                                 : "it kept running for 5 s without waiting");
+              "inode=socket:[NUMBER], the link /proc/self/fd/FD points to", "inode=%s in: %s",
+              l->inode[0] ? l->inode : "(no inode field)", l->text);
 }
 
 /* Fail unless each printed line's fd, in the live program, is the socket
@@ -178,16 +95,15 @@ static void expect_proc_agrees(struct sl_proc *p, const struct sock_line *lines,
     sl_step("read /proc/%d/fd while sockinfo holds its sockets", (int)sl_pid(p));
     for (int i = 0; i < n; i++) {
         char link[128];
-        if (!proc_link(sl_pid(p), lines[i].fd, link, sizeof link))
+        if (!sl_fd_target(p, (int)lines[i].fd, link, sizeof link))
             sl_fail("/proc/PID/fd/FD to exist for each fd sockinfo printed",
-                    "no fd %ld in /proc/%d/fd (line: %s)", lines[i].fd, (int)sl_pid(p),
-                    lines[i].text);
+                    "no fd %ld in /proc/%d/fd (line: %s)", lines[i].fd, (int)sl_pid(p), lines[i].text);
         sl_expect(strcmp(link, lines[i].inode) == 0, "what sockinfo printed to match /proc",
-                  "sockinfo printed inode=%s for fd %ld, but /proc/%d/fd/%ld -> %s",
-                  lines[i].inode, lines[i].fd, (int)sl_pid(p), lines[i].fd, link);
+                  "sockinfo printed inode=%s for fd %ld, but /proc/%d/fd/%ld -> %s", lines[i].inode,
+                  lines[i].fd, (int)sl_pid(p), lines[i].fd, link);
     }
     char desc[1024];
-    int held = proc_sockets(p, desc, sizeof desc);
+    int held = sl_socket_count(p, desc, sizeof desc);
     sl_expect(held == n, "sockinfo to hold exactly the sockets it printed",
               "%d sockets printed, but /proc/%d/fd holds %d: %s", n, (int)sl_pid(p), held,
               desc[0] ? desc : "(none)");
@@ -280,8 +196,7 @@ GRADED(numbers_in_order, 2, "several sockets get fds 3, 4, 5 ... in order, each 
 {
     static const char *kinds[] = {"udp", "tcp", "unix-dgram", "udp", "unix-stream", "tcp"};
     struct sock_line l[MAX_SOCKS];
-    struct sl_proc *p = sl_run("sockinfo", kinds[0], kinds[1], kinds[2], kinds[3], kinds[4],
-                               kinds[5], NULL);
+    struct sl_proc *p = sl_run("sockinfo", kinds[0], kinds[1], kinds[2], kinds[3], kinds[4], kinds[5], NULL);
     sl_expect_exit(p, 0);
     expect_socket_lines(p, l, 6);
     for (int i = 0; i < 6; i++) {
@@ -302,7 +217,7 @@ GRADED(inodes_match_proc, 3, "with --hold, /proc/PID/fd holds exactly the socket
     struct sock_line l[MAX_SOCKS];
     struct sl_proc *p = sl_start("sockinfo", "--hold", "tcp", "unix-stream", "udp", NULL);
     sl_wait_line(p, "holding", 5);
-    expect_holding(p);
+    sl_wait_blocked(p, 5); /* from then on what /proc shows is what it holds */
     expect_socket_lines(p, l, 3);
     expect_proc_agrees(p, l, 3);
     release(p);
@@ -337,10 +252,9 @@ GRADED(reuse_matches_proc, 2, "--hold --reuse: /proc shows the new socket on the
        "number'.")
 {
     struct sock_line l[MAX_SOCKS];
-    struct sl_proc *p = sl_start("sockinfo", "--hold", "--reuse", "tcp", "tcp", "tcp", "tcp",
-                                 "tcp", NULL);
+    struct sl_proc *p = sl_start("sockinfo", "--hold", "--reuse", "tcp", "tcp", "tcp", "tcp", "tcp", NULL);
     sl_wait_line(p, "holding", 5);
-    expect_holding(p);
+    sl_wait_blocked(p, 5); /* from then on what /proc shows is what it holds */
     expect_socket_lines(p, l, 6);
     sl_expect(l[5].fd == 5, "the new socket on fd=5 (the middle of 3 to 7)", "%s", l[5].text);
     struct sock_line now[5] = {l[0], l[1], l[5], l[3], l[4]};
@@ -376,7 +290,7 @@ GRADED(exhaust_recovers, 2, "--exhaust closes every socket, then a new one gets 
     struct sock_line l[MAX_SOCKS];
     struct sl_proc *p = sl_start("sockinfo", "--hold", "--exhaust=20", NULL);
     sl_wait_line(p, "holding", 5);
-    expect_holding(p);
+    sl_wait_blocked(p, 5); /* from then on what /proc shows is what it holds */
     sl_expect_contains(sl_out(p), "closed 17 sockets", "sockinfo --exhaust=20's output");
     expect_socket_lines(p, l, 1);
     sl_expect(strstr(sl_out(p), "closed 17 sockets") < strstr(sl_out(p), l[0].text),
@@ -426,8 +340,8 @@ GRADED(no_kind, 1, "sockinfo with no KIND (and no --exhaust) is a usage error: e
     struct sl_proc *p = sl_run("sockinfo", NULL);
     sl_expect_exit(p, 2);
     sl_expect_one_line_error(p);
-    sl_expect(strcasestr(sl_err(p), "kind") != NULL,
-              "the error line to say that a KIND is missing", "%s", sl_err(p));
+    sl_expect(strcasestr(sl_err(p), "kind") != NULL, "the error line to say that a KIND is missing", "%s",
+              sl_err(p));
 }
 
 GRADED(reuse_needs_three, 1, "--reuse with fewer than 3 KINDs is a usage error: exit 2",

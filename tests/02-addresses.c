@@ -53,9 +53,8 @@ static const char *rows_text(const struct row *rows, int n, char *buf, size_t si
     size_t used = 0;
     buf[0] = '\0';
     for (int i = 0; i < n && used < size; i++)
-        used += (size_t)snprintf(buf + used, size - used, "%s%s %s%s%s", i ? "; " : "",
-                                 rows[i].addr, rows[i].type, rows[i].canon[0] ? " " : "",
-                                 rows[i].canon);
+        used += (size_t)snprintf(buf + used, size - used, "%s%s %s%s%s", i ? "; " : "", rows[i].addr,
+                                 rows[i].type, rows[i].canon[0] ? " " : "", rows[i].canon);
     return n ? buf : "(no lines)";
 }
 
@@ -71,8 +70,8 @@ static void expect_agrees_with_getent(const char *host, bool may_fail)
     int gst = sl_wait_exit(g, 5);
     struct sl_proc *r = sl_run("resolve", host, NULL);
     if (!may_fail)
-        sl_expect(WIFEXITED(gst) && WEXITSTATUS(gst) == 0, "getent ahosts to find the name",
-                  "it did not: %s", sl_err(g));
+        sl_expect(WIFEXITED(gst) && WEXITSTATUS(gst) == 0, "getent ahosts to find the name", "it did not: %s",
+                  sl_err(g));
     if (!WIFEXITED(gst) || WEXITSTATUS(gst) != 0) {
         sl_step("getent ahosts %s found nothing here, so resolve must fail too", host);
         sl_expect_exit(r, 1);
@@ -238,9 +237,8 @@ GRADED(service_port, 2, "resolve HOST SERVICE prints ADDR:PORT, [IPv6]:PORT for 
     sl_expect(ng == nw, "one line per getaddrinfo result, as many as getent ahosts 127.0.0.1 prints",
               "%d lines instead of %d: %s", ng, nw, sl_out(r));
     for (int i = 0; i < ng; i++)
-        sl_expect(strcmp(got[i].addr, "127.0.0.1:8080") == 0,
-                  "every line to start with 127.0.0.1:8080", "line %d starts with \"%s\"", i + 1,
-                  got[i].addr);
+        sl_expect(strcmp(got[i].addr, "127.0.0.1:8080") == 0, "every line to start with 127.0.0.1:8080",
+                  "line %d starts with \"%s\"", i + 1, got[i].addr);
     g = sl_run("getent", "ahosts", "::1", NULL);
     int st = sl_wait_exit(g, 5);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
@@ -251,8 +249,8 @@ GRADED(service_port, 2, "resolve HOST SERVICE prints ADDR:PORT, [IPv6]:PORT for 
     sl_expect(ng > 0, "resolve ::1 8080 to print lines", "nothing");
     for (int i = 0; i < ng; i++)
         sl_expect(strcmp(got[i].addr, "[::1]:8080") == 0,
-                  "every line of resolve ::1 8080 to start with [::1]:8080",
-                  "line %d starts with \"%s\"", i + 1, got[i].addr);
+                  "every line of resolve ::1 8080 to start with [::1]:8080", "line %d starts with \"%s\"",
+                  i + 1, got[i].addr);
 }
 
 GRADED(bad_service, 2, "a bad port is a usage error (exit 2), an unknown service a lookup error (exit 1)",
@@ -263,8 +261,7 @@ GRADED(bad_service, 2, "a bad port is a usage error (exit 2), an unknown service
     expect_error(2, "65536", (char *[]){"resolve", "localhost", "65536", NULL});
     expect_error(2, "65616", (char *[]){"resolve", "localhost", "65616", NULL});
     expect_error(2, "8o", (char *[]){"resolve", "localhost", "8o", NULL});
-    expect_error(1, gai_text(EAI_SERVICE),
-                 (char *[]){"resolve", "localhost", "no-such-service", NULL});
+    expect_error(1, gai_text(EAI_SERVICE), (char *[]){"resolve", "localhost", "no-such-service", NULL});
 }
 
 GRADED(unresolvable, 2, "a name that does not resolve: one line with gai_strerror's reason, exit 1",
@@ -284,8 +281,7 @@ GRADED(unresolvable, 2, "a name that does not resolve: one line with gai_strerro
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         if (strstr(err, gai_text(codes[i])))
             return;
-    sl_fail("the error to end in a gai_strerror text such as \"Name or service not known\"",
-            "%s", err);
+    sl_fail("the error to end in a gai_strerror text such as \"Name or service not known\"", "%s", err);
 }
 
 GRADED(parse_ipv4, 2, "resolve --parse 192.0.2.1:8080: family, address, port and its bytes",
@@ -334,8 +330,7 @@ GRADED(parse_name, 2, "resolve --parse localhost:8080 resolves the name to each 
         if (strcmp(want[i].type, "STREAM") != 0)
             continue;
         char expect[200];
-        snprintf(expect, sizeof expect, strchr(want[i].addr, ':') ? "sockaddr [%s]:8080"
-                                                                   : "sockaddr %s:8080",
+        snprintf(expect, sizeof expect, strchr(want[i].addr, ':') ? "sockaddr [%s]:8080" : "sockaddr %s:8080",
                  want[i].addr);
         sl_expect_contains(out, expect, "resolve --parse localhost:8080's output");
         streams++;
@@ -364,18 +359,18 @@ GRADED(bad_endpoints, 3, "malformed endpoints: one line naming the endpoint, exi
        "host name with other characters. Chapter: 'Writing an endpoint down'.")
 {
     static const char *const bad[] = {
-        "[::1:8080",   /* no closing bracket */
-        "[::1]8080",   /* no ':' after the bracket */
-        "::1:8080",    /* IPv6 without brackets: which colon is the port's? */
-        "[1.2.3.4]:80", /* brackets hold IPv6 only */
-        "x]:80",       /* a stray bracket */
-        "localhost",   /* no port */
-        "localhost:",  /* empty port */
-        ":80",         /* no host */
-        "127.0.0.1:-1", /* a sign */
+        "[::1:8080",     /* no closing bracket */
+        "[::1]8080",     /* no ':' after the bracket */
+        "::1:8080",      /* IPv6 without brackets: which colon is the port's? */
+        "[1.2.3.4]:80",  /* brackets hold IPv6 only */
+        "x]:80",         /* a stray bracket */
+        "localhost",     /* no port */
+        "localhost:",    /* empty port */
+        ":80",           /* no host */
+        "127.0.0.1:-1",  /* a sign */
         "127.0.0.1:80x", /* junk after the port */
-        "1.2.3.256:80", /* not an IPv4 address */
-        "bad host:80", /* not a host name */
+        "1.2.3.256:80",  /* not an IPv4 address */
+        "bad host:80",   /* not a host name */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_error(2, bad[i], (char *[]){"resolve", "--parse", (char *)bad[i], NULL});

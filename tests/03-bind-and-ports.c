@@ -42,8 +42,8 @@ static int ready_port(struct sl_proc *p, const char *host, const char *alt)
     const char *colon = strrchr(line, ':');
     long port = colon ? sl_number_after(colon, ":") : -1;
     sl_expect(port > 0 && port <= 65535,
-              "a ready line \"listening on ADDR:PORT\" with the port the kernel chose (1-65535)",
-              "\"%s\"", line);
+              "a ready line \"listening on ADDR:PORT\" with the port the kernel chose (1-65535)", "\"%s\"",
+              line);
     if (!host)
         return (int)port;
     char want[128], want_alt[128];
@@ -53,8 +53,8 @@ static int ready_port(struct sl_proc *p, const char *host, const char *alt)
     if ((strlen(want) != n || strncmp(line, want, n) != 0) &&
         (strlen(want_alt) != n || strncmp(line, want_alt, n) != 0)) {
         char expected[300];
-        snprintf(expected, sizeof expected, "the ready line \"%s\"%s%s%s", want,
-                 alt ? " (or \"" : "", alt ? want_alt : "", alt ? "\")" : "");
+        snprintf(expected, sizeof expected, "the ready line \"%s\"%s%s%s", want, alt ? " (or \"" : "",
+                 alt ? want_alt : "", alt ? "\")" : "");
         sl_fail(expected, "\"%s\"", line);
     }
     return (int)port;
@@ -66,8 +66,7 @@ static int ready_port(struct sl_proc *p, const char *host, const char *alt)
 static int try_connect(const char *host, int port)
 {
     char service[16];
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
     struct addrinfo *res;
     snprintf(service, sizeof service, "%d", port);
     int rc = getaddrinfo(host, service, &hints, &res);
@@ -238,13 +237,12 @@ static void expect_scene_states(const struct sock_line *s, int n)
     static const struct {
         const char *state;
         int count;
-    } want[] = {{"LISTEN", 1},     {"ESTABLISHED", 2}, {"FIN-WAIT-2", 1},
-                {"CLOSE-WAIT", 1}, {"TIME-WAIT", 1}};
+    } want[] = {{"LISTEN", 1}, {"ESTABLISHED", 2}, {"FIN-WAIT-2", 1}, {"CLOSE-WAIT", 1}, {"TIME-WAIT", 1}};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         int got = count_state(s, n, want[i].state);
         char expected[128];
-        snprintf(expected, sizeof expected, "sockstate to show %d socket(s) in state=%s",
-                 want[i].count, want[i].state);
+        snprintf(expected, sizeof expected, "sockstate to show %d socket(s) in state=%s", want[i].count,
+                 want[i].state);
         if (got != want[i].count)
             sl_fail(expected, "%d in state=%s among %d socket lines", got, want[i].state, n);
     }
@@ -291,13 +289,12 @@ static void expect_agrees_with_ss(const struct sock_line *s, int n)
         }
         char expected[256];
         snprintf(expected, sizeof expected,
-                 "`ss -tan` to list a socket with local %s and remote %s, as sockstate says",
-                 s[i].local, s[i].remote);
+                 "`ss -tan` to list a socket with local %s and remote %s, as sockstate says", s[i].local,
+                 s[i].remote);
         if (!found)
             sl_fail(expected, "no such socket in ss's list; sockstate said \"%s\"", s[i].text);
-        sl_expect(strcmp(rfc_state(state), s[i].state) == 0,
-                  "the state ss shows for that socket", "ss says %s (%s), sockstate says %s",
-                  state, rfc_state(state), s[i].state);
+        sl_expect(strcmp(rfc_state(state), s[i].state) == 0, "the state ss shows for that socket",
+                  "ss says %s (%s), sockstate says %s", state, rfc_state(state), s[i].state);
     }
 }
 
@@ -320,11 +317,10 @@ GRADED(ephemeral_port, 3, "listener 127.0.0.1 0 prints the port the kernel chose
     int port = ready_port(p, "127.0.0.1", NULL);
     port_range(&low, &high);
     sl_expect(port >= low && port <= high,
-              "a port in the ephemeral range of /proc/sys/net/ipv4/ip_local_port_range",
-              "%d, not in %d-%d", port, low, high);
+              "a port in the ephemeral range of /proc/sys/net/ipv4/ip_local_port_range", "%d, not in %d-%d",
+              port, low, high);
     int fd = try_connect("127.0.0.1", port);
-    sl_expect(fd >= 0, "the printed port to accept a connection", "connect: %s",
-              strerror(errno));
+    sl_expect(fd >= 0, "the printed port to accept a connection", "connect: %s", strerror(errno));
     close(fd);
     sl_close_stdin(p);
     sl_expect_exit(p, 0);
@@ -365,8 +361,8 @@ GRADED(seen_by_ss, 2, "ss -tln shows the listener on the address and port it pri
     struct sl_proc *ss = sl_run("ss", "-tln", NULL);
     sl_expect_exit(ss, 0);
     const char *l = sl_find_line(sl_out(ss), want, line, sizeof line);
-    sl_expect(l && strncmp(l, "LISTEN", 6) == 0, "a LISTEN socket on 127.0.0.1:PORT in ss -tln",
-              "%s", l ? l : "none");
+    sl_expect(l && strncmp(l, "LISTEN", 6) == 0, "a LISTEN socket on 127.0.0.1:PORT in ss -tln", "%s",
+              l ? l : "none");
     sl_close_stdin(p);
     sl_expect_exit(p, 0);
 }
@@ -381,8 +377,7 @@ GRADED(any_address, 2, "listener 0 binds the wildcard address: reachable on 127.
     sl_expect(fd >= 0, "a connection to 127.0.0.1 to work", "connect: %s", strerror(errno));
     close(fd);
     fd = try_connect("127.0.0.2", port);
-    sl_expect(fd >= 0, "a connection to 127.0.0.2 (also loopback) to work", "connect: %s",
-              strerror(errno));
+    sl_expect(fd >= 0, "a connection to 127.0.0.2 (also loopback) to work", "connect: %s", strerror(errno));
     close(fd);
     sl_close_stdin(p);
     sl_expect_exit(p, 0);
@@ -577,20 +572,18 @@ GRADED(sockstate_inodes, 3, "sockstate's fd and inode match /proc/PID/fd; the TI
     int n = run_sockstate(NULL, &p, s, MAX_SOCKS);
     expect_scene_states(s, n);
     for (int i = 0; i < n; i++) {
-        char path[64], link[64], want[64];
+        char link[64], want[64];
         if (strcmp(s[i].state, "TIME-WAIT") == 0) {
             sl_expect(strcmp(s[i].fd, "-") == 0 && s[i].inode == 0,
-                      "fd=- inode=0 for the TIME-WAIT socket (its fd is closed)", "\"%s\"",
-                      s[i].text);
+                      "fd=- inode=0 for the TIME-WAIT socket (its fd is closed)", "\"%s\"", s[i].text);
             continue;
         }
-        snprintf(path, sizeof path, "/proc/%d/fd/%s", (int)sl_pid(p), s[i].fd);
-        ssize_t len = readlink(path, link, sizeof link - 1);
-        link[len > 0 ? len : 0] = '\0';
+        bool found = sl_fd_target(p, (int)strtol(s[i].fd, NULL, 10), link, sizeof link) != NULL;
         snprintf(want, sizeof want, "socket:[%lu]", s[i].inode);
-        sl_expect(len > 0 && strcmp(link, want) == 0,
+        sl_expect(found && strcmp(link, want) == 0,
                   "fd and inode of each line to match /proc/PID/fd/FD -> socket:[INODE]",
-                  "%s -> %s for \"%s\"", path, len > 0 ? link : strerror(errno), s[i].text);
+                  "/proc/%d/fd/%s -> %s for \"%s\"", (int)sl_pid(p), s[i].fd, found ? link : "(no such fd)",
+                  s[i].text);
     }
     sl_close_stdin(p);
     sl_expect_exit(p, 0);
@@ -607,8 +600,8 @@ GRADED(sockstate_ipv6, 2, "sockstate ::1 finds its IPv6 sockets in /proc/net/tcp
     int n = run_sockstate("::1", &p, s, MAX_SOCKS);
     expect_scene_states(s, n);
     for (int i = 0; i < n; i++)
-        sl_expect(strncmp(s[i].local, "[::1]:", 6) == 0, "local=[::1]:PORT on every line",
-                  "\"%s\"", s[i].text);
+        sl_expect(strncmp(s[i].local, "[::1]:", 6) == 0, "local=[::1]:PORT on every line", "\"%s\"",
+                  s[i].text);
     expect_agrees_with_ss(s, n);
     sl_close_stdin(p);
     sl_expect_exit(p, 0);
@@ -630,8 +623,8 @@ GRADED(sockstate_port_range, 2, "sockstate prints the ephemeral port range, and 
     sl_expect(n == 6, "6 socket lines", "%d", n);
     for (int i = 0; i < n; i++) {
         long port = addr_port(s[i].local);
-        sl_expect(port >= low && port <= high, "every local port in the ephemeral range",
-                  "%ld in \"%s\"", port, s[i].text);
+        sl_expect(port >= low && port <= high, "every local port in the ephemeral range", "%ld in \"%s\"",
+                  port, s[i].text);
     }
     sl_close_stdin(p);
     sl_expect_exit(p, 0);

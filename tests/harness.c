@@ -165,8 +165,7 @@ static const char *last_cmdline(void)
 
 /* Fail the test with a report in keyed lines the grader lays out:
  * status:, expected:, got:, step:, try:. */
-static void fail_with(const char *status, const char *expected, const char *got)
-    __attribute__((noreturn));
+static void fail_with(const char *status, const char *expected, const char *got) __attribute__((noreturn));
 static void fail_with(const char *status, const char *expected, const char *got)
 {
     struct sl_buf m = {0};
@@ -184,9 +183,10 @@ static void fail_with(const char *status, const char *expected, const char *got)
     free(g);
     for (int i = 0; i < nsteps; i++) {
         char *s = one_line(steps[i], 300);
-        char *l = i == 4 && steps_dropped ? xasprintf("step: (%d more steps)\nstep: %d. %s\n",
-                                                      steps_dropped, i + 1 + steps_dropped, s)
-                                          : xasprintf("step: %d. %s\n", i + 1 + (i >= 4 ? steps_dropped : 0), s);
+        char *l =
+            i == 4 && steps_dropped
+                ? xasprintf("step: (%d more steps)\nstep: %d. %s\n", steps_dropped, i + 1 + steps_dropped, s)
+                : xasprintf("step: %d. %s\n", i + 1 + (i >= 4 ? steps_dropped : 0), s);
         buf_append(&m, l, strlen(l));
         free(l);
         free(s);
@@ -225,8 +225,8 @@ void sl_skip(const char *fmt, ...)
 /* Real peers that `make deps` installs: missing, they skip a test. */
 static bool is_real_peer(const char *name)
 {
-    static const char *const peers[] = {"socat", "ncat", "getent", "ss", "ping", "ip",
-                                        "openssl", "tshark", "ffmpeg", "gst-launch-1.0"};
+    static const char *const peers[] = {"socat", "ncat",    "getent", "ss",     "ping",
+                                        "ip",    "openssl", "tshark", "ffmpeg", "gst-launch-1.0"};
     for (size_t i = 0; i < sizeof peers / sizeof peers[0]; i++)
         if (strcmp(name, peers[i]) == 0)
             return true;
@@ -262,10 +262,12 @@ static char *resolve_prog(const char *prog)
     free(copy);
     if (is_real_peer(prog))
         sl_skip("this test uses the real program '%s' as a peer, and it is not installed: "
-                "run 'make deps'", prog);
+                "run 'make deps'",
+                prog);
     char *want = xasprintf("your program '%s' built in %s/", prog, bin_dir());
-    fail_with(NULL, want, "no such program there: did 'make' build it? Run 'make' and read the "
-                          "compiler's errors");
+    fail_with(NULL, want,
+              "no such program there: did 'make' build it? Run 'make' and read the "
+              "compiler's errors");
 }
 
 /* A shell-quoted copy of arg, appended to b. */
@@ -309,8 +311,8 @@ static char *make_cmdline(const char *path, char *const argv[], const char *dir)
 
 /* In the child: become a process group of its own that dies with the test,
  * with the pipes as stdio and nothing else open; then exec. */
-static void child_exec(const char *path, char *const argv[], const char *dir, int pin[2],
-                       int pout[2], int perr[2], int report)
+static void child_exec(const char *path, char *const argv[], const char *dir, int pin[2], int pout[2],
+                       int perr[2], int report)
 {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -511,8 +513,8 @@ static void kill_group(struct sl_proc *p)
         kill(-p->pid, SIGKILL);
 }
 
-static const char *wait_text(struct sl_proc *p, struct sl_buf *b, size_t *cursor, int *fd,
-                             const char *needle, double seconds, const char *stream)
+static const char *wait_text(struct sl_proc *p, struct sl_buf *b, size_t *cursor, int *fd, const char *needle,
+                             double seconds, const char *stream)
 {
     double until = now() + sl_deadline(seconds);
     for (;;) {
@@ -533,16 +535,18 @@ static const char *wait_text(struct sl_proc *p, struct sl_buf *b, size_t *cursor
         bool closed = *fd < 0;
         if (left <= 0 || closed) {
             char want[512], st[64];
-            snprintf(want, sizeof want, "%s to print a line containing \"%s\" on %s within %.0f s",
-                     p->name, needle, stream, sl_deadline(seconds));
+            snprintf(want, sizeof want, "%s to print a line containing \"%s\" on %s within %.0f s", p->name,
+                     needle, stream, sl_deadline(seconds));
             if (closed && p->exited)
-                sl_fail(want, "it ended (%s) after printing: %s%s%s", describe_status(p->status, st, sizeof st),
-                        b->len ? b->data : "(nothing)", b == &p->obuf && p->ebuf.len ? "; on stderr: " : "",
+                sl_fail(want, "it ended (%s) after printing: %s%s%s",
+                        describe_status(p->status, st, sizeof st), b->len ? b->data : "(nothing)",
+                        b == &p->obuf && p->ebuf.len ? "; on stderr: " : "",
                         b == &p->obuf && p->ebuf.len ? p->ebuf.data : "");
             if (closed)
                 sl_fail(want, "it closed its %s after printing: %s", stream, b->len ? b->data : "(nothing)");
             fail_with("timed out", want,
-                      b->len ? b->data : "it printed nothing (is the line flushed? stdout to a pipe is buffered)");
+                      b->len ? b->data
+                             : "it printed nothing (is the line flushed? stdout to a pipe is buffered)");
         }
         pump(p, until);
     }
@@ -604,8 +608,14 @@ static void expect_exit(struct sl_proc *p, int code, bool any_failure)
         sl_fail(want, "exit code %d; stderr: %s", c, p->ebuf.len ? p->ebuf.data : "(nothing)");
 }
 
-void sl_expect_exit(struct sl_proc *p, int code) { expect_exit(p, code, false); }
-void sl_expect_failure(struct sl_proc *p) { expect_exit(p, 0, true); }
+void sl_expect_exit(struct sl_proc *p, int code)
+{
+    expect_exit(p, code, false);
+}
+void sl_expect_failure(struct sl_proc *p)
+{
+    expect_exit(p, 0, true);
+}
 
 const char *sl_out(struct sl_proc *p)
 {
@@ -650,8 +660,14 @@ void sl_signal(struct sl_proc *p, int sig)
         kill(-p->pid, sig);
 }
 
-pid_t sl_pid(const struct sl_proc *p) { return p->pid; }
-const char *sl_cmdline(const struct sl_proc *p) { return p->cmdline; }
+pid_t sl_pid(const struct sl_proc *p)
+{
+    return p->pid;
+}
+const char *sl_cmdline(const struct sl_proc *p)
+{
+    return p->cmdline;
+}
 
 /* ---- checks on text ------------------------------------------------------ */
 
@@ -792,6 +808,75 @@ int sl_zombie_count(const struct sl_proc *p)
     }
     closedir(d);
     return zombies;
+}
+
+const char *sl_fd_target(const struct sl_proc *p, int fd, char *buf, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)p->pid, fd);
+    ssize_t n = readlink(path, buf, len - 1);
+    if (n < 0)
+        return NULL;
+    buf[n] = '\0';
+    return buf;
+}
+
+int sl_socket_count(const struct sl_proc *p, char *desc, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)p->pid);
+    DIR *d = opendir(path);
+    if (!d)
+        sl_fail("to read the open fds of the running program", "opendir %s: %s", path, strerror(errno));
+    int n = 0;
+    size_t used = 0;
+    if (desc && len)
+        desc[0] = '\0';
+    for (struct dirent *e; (e = readdir(d));) {
+        char link[128];
+        if (e->d_name[0] == '.' || !sl_fd_target(p, (int)strtol(e->d_name, NULL, 10), link, sizeof link) ||
+            strncmp(link, "socket:[", 8) != 0)
+            continue;
+        n++;
+        if (desc && used < len) {
+            int w = snprintf(desc + used, len - used, "%s%s=%s", used ? " " : "", e->d_name, link);
+            if (w > 0)
+                used += (size_t)w < len - used ? (size_t)w : len - used;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* The state letter of the program in /proc/PID/stat ('R' running, 'S'
+ * sleeping, 'Z' exited, not yet reaped), or 'X' when it is gone. */
+static char proc_state(const struct sl_proc *p)
+{
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)p->pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 'X';
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *paren = strrchr(stat, ')'); /* the name may hold spaces */
+    return paren && paren[1] == ' ' && paren[2] ? paren[2] : 'X';
+}
+
+void sl_wait_blocked(struct sl_proc *p, double seconds)
+{
+    double until = now() + sl_deadline(seconds);
+    char state;
+    while ((state = proc_state(p)) != 'S' && state != 'Z' && state != 'X' && now() < until) {
+        struct timespec tick = {0, 1000000};
+        nanosleep(&tick, NULL); /* a bounded poll of /proc: there is no event for "blocked" */
+    }
+    sl_step("waited for `%s` to block", p->name);
+    char want[256];
+    snprintf(want, sizeof want, "%s to wait (blocked reading its input, say) until the test acts", p->name);
+    sl_expect(state == 'S', want, "%s",
+              state == 'Z' || state == 'X' ? "it exited instead" : "it kept running without waiting");
 }
 
 /* ---- sockets ------------------------------------------------------------- */
@@ -935,8 +1020,10 @@ static void sandbox_enter(void)
     int err = 0;
     if (getenv("SOCKLAB_NO_SANDBOX")) {
         setenv("SOCKLAB_SANDBOX", "0", 1);
-        setenv("SOCKLAB_SANDBOX_NOTE", "the sandbox is turned off (SOCKLAB_NO_SANDBOX is set): tests ran on "
-                                       "this machine's loopback; tests that need it were skipped", 1);
+        setenv("SOCKLAB_SANDBOX_NOTE",
+               "the sandbox is turned off (SOCKLAB_NO_SANDBOX is set): tests ran on "
+               "this machine's loopback; tests that need it were skipped",
+               1);
         return;
     }
     pid_t pid = fork();
@@ -1060,15 +1147,17 @@ static const char *test_message(struct criterion_test_stats *t, char *buf, size_
     if (t->test_status == CR_STATUS_SKIPPED)
         return t->message ? t->message : "skipped";
     if (t->timed_out) {
-        snprintf(buf, len, "status: timed out\nexpected: the test to finish within %.0f s\n"
-                           "got: it was still running at the backstop deadline",
+        snprintf(buf, len,
+                 "status: timed out\nexpected: the test to finish within %.0f s\n"
+                 "got: it was still running at the backstop deadline",
                  SL_TEST_TIMEOUT);
         return buf;
     }
     if (t->crashed) {
-        snprintf(buf, len, "status: crashed (SIG%s)\nexpected: the test itself to run to its end\n"
-                           "got: the test process itself was killed by SIG%s (a bug in the test, or a program "
-                           "that killed it)",
+        snprintf(buf, len,
+                 "status: crashed (SIG%s)\nexpected: the test itself to run to its end\n"
+                 "got: the test process itself was killed by SIG%s (a bug in the test, or a program "
+                 "that killed it)",
                  sigabbrev_np(t->signal) ? sigabbrev_np(t->signal) : "?",
                  sigabbrev_np(t->signal) ? sigabbrev_np(t->signal) : "?");
         return buf;
@@ -1098,9 +1187,9 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
         for (struct criterion_test_stats *t = s->tests; t; t = t->next) {
             const struct sl_meta *m = t->test->data ? t->test->data->data : NULL;
             char buf[512], pts[16], line[16];
-            const char *status = t->test_status == CR_STATUS_SKIPPED ? "skip"
-                                 : t->timed_out                      ? "fail"
-                                 : t->crashed                        ? "fail"
+            const char *status = t->test_status == CR_STATUS_SKIPPED  ? "skip"
+                                 : t->timed_out                       ? "fail"
+                                 : t->crashed                         ? "fail"
                                  : t->test_status == CR_STATUS_PASSED ? "pass"
                                                                       : "fail";
             snprintf(pts, sizeof pts, "%d", m ? m->points : 0);

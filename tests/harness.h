@@ -51,9 +51,9 @@ void sl_test_fini(void);
 
 /* GRADED(name, points, "one-line description", "hint") { body }
  * Declares a graded test of this lesson worth `points`. */
-#define GRADED(name, pts, desc, hint_)                                         \
-    Test(lesson, name, .description = desc, .timeout = SL_TEST_TIMEOUT,        \
-         .init = sl_test_init, .fini = sl_test_fini,                           \
+#define GRADED(name, pts, desc, hint_)                                                                       \
+    Test(lesson, name, .description = desc, .timeout = SL_TEST_TIMEOUT, .init = sl_test_init,                \
+         .fini = sl_test_fini,                                                                               \
          .data = &(struct sl_meta){.points = (pts), .hint = (hint_), .line = __LINE__})
 
 /* ---- steps and failures ------------------------------------------------- */
@@ -64,18 +64,17 @@ void sl_step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* End the test as failed: "expected ..., but got ..." with the steps so far.
  * `expected` is plain text; `got_fmt` is a printf format. Each becomes one
  * line of the report (newlines are shown as \n). */
-void sl_fail(const char *expected, const char *got_fmt, ...)
-    __attribute__((noreturn, format(printf, 2, 3)));
+void sl_fail(const char *expected, const char *got_fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 
 /* End the test as skipped, saying why (a missing capability, a missing
  * tool). A skip earns no points and is never reported as passed. */
 void sl_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 /* Check cond; on failure, sl_fail(expected, got...). */
-#define sl_expect(cond, expected, ...)                                         \
-    do {                                                                       \
-        if (!(cond))                                                           \
-            sl_fail(expected, __VA_ARGS__);                                    \
+#define sl_expect(cond, expected, ...)                                                                       \
+    do {                                                                                                     \
+        if (!(cond))                                                                                         \
+            sl_fail(expected, __VA_ARGS__);                                                                  \
     } while (0)
 
 /* Scale a deadline for slow builds (SOCKLAB_SLOW=N under valgrind/ASan). */
@@ -95,8 +94,7 @@ struct sl_proc *sl_start(const char *prog, ...) __attribute__((sentinel));
 struct sl_proc *sl_startv(const char *prog, char *const argv[]);
 
 /* Like sl_start, in the working directory `dir`. */
-struct sl_proc *sl_start_in(const char *dir, const char *prog, ...)
-    __attribute__((sentinel));
+struct sl_proc *sl_start_in(const char *dir, const char *prog, ...) __attribute__((sentinel));
 
 /* Start a program, close its stdin and wait (default deadline: 5 s) for it
  * to exit. Output is captured; check it with sl_expect_exit and sl_out. */
@@ -172,6 +170,20 @@ int sl_fd_count(const struct sl_proc *p);
 
 /* The number of zombie children the program has not reaped. */
 int sl_zombie_count(const struct sl_proc *p);
+
+/* What the live program's fd points at (/proc/PID/fd/FD: "socket:[40331]",
+ * "pipe:[...]", a path), copied into buf; NULL if it has no such fd. */
+const char *sl_fd_target(const struct sl_proc *p, int fd, char *buf, size_t len);
+
+/* How many sockets the live program holds (from /proc/PID/fd); when desc is
+ * not NULL, they are listed there as "3=socket:[40331] 4=...". */
+int sl_socket_count(const struct sl_proc *p, char *desc, size_t len);
+
+/* Wait until the program sleeps (state S in /proc/PID/stat: blocked in a
+ * read, accept or poll), so that what /proc shows cannot change until the
+ * test acts. Fails if it exits first or is still running at the deadline.
+ * (No event tells "blocked", so this polls /proc every millisecond.) */
+void sl_wait_blocked(struct sl_proc *p, double seconds);
 
 /* ---- sockets, as a peer ---------------------------------------------------*/
 

@@ -51,13 +51,16 @@ struct run {
     struct result *r;
     size_t n;
     char *sandbox_note;
-    char *problem; /* why the run gave no results, or NULL */
+    char *problem;   /* why the run gave no results, or NULL */
     char *synthesis; /* Criterion's closing line */
 };
 
 static bool color;
 
-static const char *c_(const char *code) { return color ? code : ""; }
+static const char *c_(const char *code)
+{
+    return color ? code : "";
+}
 #define RED c_("\033[31m")
 #define GREEN c_("\033[32m")
 #define YELLOW c_("\033[33m")
@@ -205,8 +208,7 @@ static pid_t spawn_tests(const char *testbin, const char *bindir, const char *lo
             snprintf(fdenv, sizeof fdenv, "%d", rfd);
             setenv("SOCKLAB_RESULTS_FD", fdenv, 1);
             setenv("SOCKLAB_BIN", bindir, 1);
-            execl(testbin, testbin, "--ascii", fail_fast ? "--fail-fast" : "--always-succeed",
-                  (char *)NULL);
+            execl(testbin, testbin, "--ascii", fail_fast ? "--fail-fast" : "--always-succeed", (char *)NULL);
             _exit(127);
         }
         close(ready[1]);
@@ -330,8 +332,11 @@ static void print_result(const struct result *r, bool detail)
 {
     bool pass = strcmp(r->status, "passed") == 0, skip = strcmp(r->status, "skipped") == 0;
     const char *col = pass ? GREEN : skip ? YELLOW : RED;
-    printf("  %s%-7s%s %2d/%-2d  %s\n", col, pass ? "pass" : skip ? "skip" : "FAIL", OFF,
-           pass ? r->points : 0, r->points, r->desc);
+    printf("  %s%-7s%s %2d/%-2d  %s\n", col,
+           pass   ? "pass"
+           : skip ? "skip"
+                  : "FAIL",
+           OFF, pass ? r->points : 0, r->points, r->desc);
     if (pass)
         return;
     if (skip) {
@@ -376,8 +381,8 @@ static void print_lesson(const struct run *run, bool detail)
     score(run, &got, &max);
     printf("\n%sLesson %s%s", BOLD, run->lesson, OFF);
     if (!run->problem)
-        printf("%*s%s%d/%d points%s\n", (int)(50 - strlen(run->lesson)), "", got == max ? GREEN : "",
-               got, max, OFF);
+        printf("%*s%s%d/%d points%s\n", (int)(50 - strlen(run->lesson)), "", got == max ? GREEN : "", got,
+               max, OFF);
     else
         printf("\n");
     for (size_t i = 0; i < run->n; i++)
@@ -394,7 +399,11 @@ static void put_escaped(FILE *f, const char *s, bool json)
 {
     const unsigned char *u = (const unsigned char *)(s ? s : "");
     while (*u) {
-        int len = *u < 0x80 ? 1 : (*u & 0xe0) == 0xc0 ? 2 : (*u & 0xf0) == 0xe0 ? 3 : (*u & 0xf8) == 0xf0 ? 4 : 0;
+        int len = *u < 0x80             ? 1
+                  : (*u & 0xe0) == 0xc0 ? 2
+                  : (*u & 0xf0) == 0xe0 ? 3
+                  : (*u & 0xf8) == 0xf0 ? 4
+                                        : 0;
         bool ok = len > 0;
         for (int i = 1; ok && i < len; i++)
             ok = (u[i] & 0xc0) == 0x80;
@@ -488,8 +497,9 @@ static void write_results_json(const char *dir, struct run *runs, size_t nruns, 
             bool pass = strcmp(r->status, "passed") == 0;
             fprintf(f, "%s    {\"name\": \"", sep);
             put_escaped(f, r->desc, true);
-            fprintf(f, "\", \"number\": \"%.2s.%zu\", \"score\": %d, \"max_score\": %d, \"status\": \"%s\", "
-                       "\"visibility\": \"visible\", \"output\": \"",
+            fprintf(f,
+                    "\", \"number\": \"%.2s.%zu\", \"score\": %d, \"max_score\": %d, \"status\": \"%s\", "
+                    "\"visibility\": \"visible\", \"output\": \"",
                     runs[i].lesson, j + 1, pass ? r->points : 0, r->points, pass ? "passed" : "failed");
             if (!pass)
                 put_feedback(f, r, true);
@@ -527,8 +537,10 @@ static void write_junit(const char *dir, struct run *runs, size_t nruns)
         }
         fprintf(f, "  <testsuite name=\"%s\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\">\n",
                 runs[i].lesson, runs[i].n, fl, sk);
-        fprintf(f, "    <properties><property name=\"score\" value=\"%d\"/>"
-                   "<property name=\"max_score\" value=\"%d\"/></properties>\n", got, max);
+        fprintf(f,
+                "    <properties><property name=\"score\" value=\"%d\"/>"
+                "<property name=\"max_score\" value=\"%d\"/></properties>\n",
+                got, max);
         for (size_t j = 0; j < runs[i].n; j++) {
             const struct result *r = &runs[i].r[j];
             fprintf(f, "    <testcase classname=\"%s\" name=\"", runs[i].lesson);
@@ -591,7 +603,8 @@ static int grade_student(const char *bin, const char *report, bool detail, bool 
     if (skipped)
         printf("; %d points were skipped here (see the note)", skipped);
     printf(".\n");
-    printf("%sReports: %s/junit.xml, %s/results.json; test logs in %s/%s\n", DIM, report, report, logdir, OFF);
+    printf("%sReports: %s/junit.xml, %s/results.json; test logs in %s/%s\n", DIM, report, report, logdir,
+           OFF);
     bool broken = false;
     for (int i = 0; i < n; i++) {
         broken |= runs[i].problem != NULL;
@@ -701,8 +714,9 @@ static int selftest(char **lessons, int n)
             }
             bool failed = strcmp(r->status, "passed") != 0;
             sfail += failed;
-            check(&t, failed, "the skeleton passes %s (%s): a test that passes on the skeleton grades nothing",
-                  r->name, r->desc);
+            check(&t, failed,
+                  "the skeleton passes %s (%s): a test that passes on the skeleton grades nothing", r->name,
+                  r->desc);
             check(&t, strncmp(r->status, "crashed", 7) != 0,
                   "the skeleton %s in %s: a skeleton must run without crashing", r->status, r->name);
         }
@@ -758,5 +772,6 @@ int main(int argc, char **argv)
     prctl(PR_SET_DUMPABLE, 0); /* programs under test cannot reach our fds */
     signal(SIGPIPE, SIG_IGN);
     mkdir("build", 0755);
-    return self ? selftest(argv + i, argc - i) : grade_student(bin, report, detail, strict, argv + i, argc - i);
+    return self ? selftest(argv + i, argc - i)
+                : grade_student(bin, report, detail, strict, argv + i, argc - i);
 }

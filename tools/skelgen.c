@@ -27,8 +27,7 @@ enum region { OUTSIDE, IN_SOLUTION, IN_SKELETON };
  * line so that a stray one is an error rather than text a student sees. */
 static const char *skel_marker(const char *line)
 {
-    static const char *const markers[] = {"BEGIN SOLUTION", "END SOLUTION",
-                                          "BEGIN SKELETON", "END SKELETON"};
+    static const char *const markers[] = {"BEGIN SOLUTION", "END SOLUTION", "BEGIN SKELETON", "END SKELETON"};
     for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++)
         if (strstr(line, markers[i]))
             return markers[i];
@@ -185,8 +184,7 @@ int main(int argc, char **argv)
         bool same = have && strcmp(have, skeleton) == 0;
         if (!same)
             fprintf(stderr, "skelgen: %s is %s %s: run 'make skeletons'\n", dst,
-                    have ? "stale, it differs from what is generated from" : "missing, generated from",
-                    src);
+                    have ? "stale, it differs from what is generated from" : "missing, generated from", src);
         free(have);
         free(skeleton);
         return same ? 0 : 1;

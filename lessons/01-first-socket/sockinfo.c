@@ -35,24 +35,23 @@
 
 #include "sockname.h"
 
-static const char usage[] =
-    "usage: sockinfo [--hold] [--reuse] KIND...\n"
-    "       sockinfo [--hold] --exhaust[=N]\n"
-    "       sockinfo --help\n"
-    "Creates one socket of each KIND and prints one line for each, read back\n"
-    "from the kernel:\n"
-    "  fd=3 kind=tcp domain=AF_INET type=SOCK_STREAM protocol=IPPROTO_TCP "
-    "inode=socket:[40331]\n"
-    "KIND is one of tcp, udp, tcp6, udp6, unix-stream, unix-dgram, "
-    "unix-seqpacket.\n"
-    "  --reuse        close the socket in the middle, then open one more of\n"
-    "                 its kind: it gets the number just freed (3 KINDs or more)\n"
-    "  --exhaust[=N]  set the soft RLIMIT_NOFILE to N (4..1048576, default 64),\n"
-    "                 open TCP sockets until socket() fails, say how many and\n"
-    "                 why, close them all and open one more\n"
-    "  --hold         keep the sockets open until stdin closes (Ctrl-D), so\n"
-    "                 that you can look at /proc/PID/fd\n"
-    "  --help         print this help and exit\n";
+static const char usage[] = "usage: sockinfo [--hold] [--reuse] KIND...\n"
+                            "       sockinfo [--hold] --exhaust[=N]\n"
+                            "       sockinfo --help\n"
+                            "Creates one socket of each KIND and prints one line for each, read back\n"
+                            "from the kernel:\n"
+                            "  fd=3 kind=tcp domain=AF_INET type=SOCK_STREAM protocol=IPPROTO_TCP "
+                            "inode=socket:[40331]\n"
+                            "KIND is one of tcp, udp, tcp6, udp6, unix-stream, unix-dgram, "
+                            "unix-seqpacket.\n"
+                            "  --reuse        close the socket in the middle, then open one more of\n"
+                            "                 its kind: it gets the number just freed (3 KINDs or more)\n"
+                            "  --exhaust[=N]  set the soft RLIMIT_NOFILE to N (4..1048576, default 64),\n"
+                            "                 open TCP sockets until socket() fails, say how many and\n"
+                            "                 why, close them all and open one more\n"
+                            "  --hold         keep the sockets open until stdin closes (Ctrl-D), so\n"
+                            "                 that you can look at /proc/PID/fd\n"
+                            "  --help         print this help and exit\n";
 
 /* --exhaust=N: the range of N, and N when it is not given. */
 enum { EXHAUST_MIN = 4, EXHAUST_MAX = 1048576, EXHAUST_DEFAULT = 64 };
@@ -217,8 +216,7 @@ static int hold_stdin(void)
  * stdin to close. Returns 0, or -1 after printing an error line. */
 static int hold(int n)
 {
-    printf("holding %d socket%s in pid %ld until stdin closes\n", n,
-           n == 1 ? "" : "s", (long)getpid());
+    printf("holding %d socket%s in pid %ld until stdin closes\n", n, n == 1 ? "" : "s", (long)getpid());
     if (fflush(stdout) == EOF) {
         report_error("write stdout:");
         return -1;

@@ -16,32 +16,32 @@ struct sockname {
     const char *name;
 };
 
-#define NAME(x) {x, #x}
+#define NAME(x)                                                                                              \
+    {                                                                                                        \
+        x, #x                                                                                                \
+    }
 
 static const struct sockname domains[] = {
-    NAME(AF_UNIX), NAME(AF_INET), NAME(AF_INET6), NAME(AF_NETLINK),
-    NAME(AF_PACKET), {0, NULL},
+    NAME(AF_UNIX), NAME(AF_INET), NAME(AF_INET6), NAME(AF_NETLINK), NAME(AF_PACKET), {0, NULL},
 };
 
 static const struct sockname types[] = {
-    NAME(SOCK_STREAM), NAME(SOCK_DGRAM), NAME(SOCK_SEQPACKET),
-    NAME(SOCK_RAW), {0, NULL},
+    NAME(SOCK_STREAM), NAME(SOCK_DGRAM), NAME(SOCK_SEQPACKET), NAME(SOCK_RAW), {0, NULL},
 };
 
 static const struct sockname protocols[] = {
-    NAME(IPPROTO_TCP), NAME(IPPROTO_UDP), NAME(IPPROTO_ICMP),
-    NAME(IPPROTO_ICMPV6), NAME(IPPROTO_SCTP), NAME(IPPROTO_RAW), {0, NULL},
+    NAME(IPPROTO_TCP),  NAME(IPPROTO_UDP), NAME(IPPROTO_ICMP), NAME(IPPROTO_ICMPV6),
+    NAME(IPPROTO_SCTP), NAME(IPPROTO_RAW), {0, NULL},
 };
 
 static const struct sockname errnos[] = {
-    NAME(EMFILE), NAME(ENFILE), NAME(ENOBUFS), NAME(ENOMEM), NAME(EACCES),
-    NAME(EPERM), NAME(EINVAL), NAME(EAFNOSUPPORT), NAME(EPROTONOSUPPORT),
-    NAME(ESOCKTNOSUPPORT), NAME(EBADF), NAME(ENOSYS), {0, NULL},
+    NAME(EMFILE), NAME(ENFILE), NAME(ENOBUFS),      NAME(ENOMEM),          NAME(EACCES),
+    NAME(EPERM),  NAME(EINVAL), NAME(EAFNOSUPPORT), NAME(EPROTONOSUPPORT), NAME(ESOCKTNOSUPPORT),
+    NAME(EBADF),  NAME(ENOSYS), {0, NULL},
 };
 
 /* The name of value in table, or value formatted into buf with prefix. */
-static const char *lookup(const struct sockname *table, int value,
-                          const char *prefix, char buf[SOCKNAME_LEN])
+static const char *lookup(const struct sockname *table, int value, const char *prefix, char buf[SOCKNAME_LEN])
 {
     for (const struct sockname *n = table; n->name != NULL; n++)
         if (n->value == value)

@@ -27,19 +27,18 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] =
-    "usage: resolve HOST [SERVICE]\n"
-    "       resolve --parse ENDPOINT\n"
-    "\n"
-    "  HOST [SERVICE]     print each getaddrinfo result like 'getent ahosts HOST':\n"
-    "                     address (with :PORT when SERVICE is given), socket type,\n"
-    "                     and the canonical name on the first line\n"
-    "  -p, --parse ENDPOINT\n"
-    "                     take apart 1.2.3.4:80, [::1]:80 or name:80 and print its\n"
-    "                     family, address, port, the port's bytes and the sockaddr\n"
-    "  -h, --help         print this help\n"
-    "\n"
-    "Exit: 0 done, 1 the lookup failed, 2 usage error.\n";
+static const char usage[] = "usage: resolve HOST [SERVICE]\n"
+                            "       resolve --parse ENDPOINT\n"
+                            "\n"
+                            "  HOST [SERVICE]     print each getaddrinfo result like 'getent ahosts HOST':\n"
+                            "                     address (with :PORT when SERVICE is given), socket type,\n"
+                            "                     and the canonical name on the first line\n"
+                            "  -p, --parse ENDPOINT\n"
+                            "                     take apart 1.2.3.4:80, [::1]:80 or name:80 and print its\n"
+                            "                     family, address, port, the port's bytes and the sockaddr\n"
+                            "  -h, --help         print this help\n"
+                            "\n"
+                            "Exit: 0 done, 1 the lookup failed, 2 usage error.\n";
 
 enum mode { MODE_HOST, MODE_PARSE, MODE_HELP };
 

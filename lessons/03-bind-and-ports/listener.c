@@ -34,21 +34,20 @@
 
 #define BACKLOG 16
 
-static const char usage[] =
-    "usage: listener [--reuseaddr] [ADDRESS] PORT\n"
-    "\n"
-    "Bind a TCP socket to ADDRESS and PORT, listen, and print the address it\n"
-    "got: \"listening on 127.0.0.1:41234\". Then accept each connection, print\n"
-    "\"accepted ADDR:PORT\" and close it, until standard input ends (Ctrl-D).\n"
-    "\n"
-    "  ADDRESS      an IPv4 or IPv6 address or a host name\n"
-    "               (default: the wildcard address 0.0.0.0)\n"
-    "  PORT         0 to 65535; 0 lets the kernel pick a free ephemeral port\n"
-    "  --reuseaddr  set SO_REUSEADDR before bind, to bind a port that still\n"
-    "               has connections in TIME_WAIT\n"
-    "  --help       show this help\n"
-    "\n"
-    "Exit: 0 at end of input, 1 on a runtime error, 2 on a usage error.\n";
+static const char usage[] = "usage: listener [--reuseaddr] [ADDRESS] PORT\n"
+                            "\n"
+                            "Bind a TCP socket to ADDRESS and PORT, listen, and print the address it\n"
+                            "got: \"listening on 127.0.0.1:41234\". Then accept each connection, print\n"
+                            "\"accepted ADDR:PORT\" and close it, until standard input ends (Ctrl-D).\n"
+                            "\n"
+                            "  ADDRESS      an IPv4 or IPv6 address or a host name\n"
+                            "               (default: the wildcard address 0.0.0.0)\n"
+                            "  PORT         0 to 65535; 0 lets the kernel pick a free ephemeral port\n"
+                            "  --reuseaddr  set SO_REUSEADDR before bind, to bind a port that still\n"
+                            "               has connections in TIME_WAIT\n"
+                            "  --help       show this help\n"
+                            "\n"
+                            "Exit: 0 at end of input, 1 on a runtime error, 2 on a usage error.\n";
 
 struct options {
     bool help;

@@ -38,8 +38,7 @@ int format_sockaddr(const struct sockaddr *sa, socklen_t salen, char *buf, size_
     return EAI_SYSTEM;
 }
 
-int tcp_listen_on(const char *host, const char *port, bool reuseaddr, int backlog, char *err,
-                  size_t errlen)
+int tcp_listen_on(const char *host, const char *port, bool reuseaddr, int backlog, char *err, size_t errlen)
 {
     /* TODO: getaddrinfo(host, port) with hints for a passive TCP socket
      * (AI_PASSIVE | AI_NUMERICSERV, SOCK_STREAM, AF_UNSPEC); for each

@@ -20,11 +20,16 @@ const char *tcp_state_name(int state)
 {
     /* The kernel's numbering, which <netinet/tcp.h> copies. */
     static const char *const names[] = {
-        [TCP_ESTABLISHED] = "ESTABLISHED", [TCP_SYN_SENT] = "SYN-SENT",
-        [TCP_SYN_RECV] = "SYN-RECEIVED",   [TCP_FIN_WAIT1] = "FIN-WAIT-1",
-        [TCP_FIN_WAIT2] = "FIN-WAIT-2",    [TCP_TIME_WAIT] = "TIME-WAIT",
-        [TCP_CLOSE] = "CLOSED",            [TCP_CLOSE_WAIT] = "CLOSE-WAIT",
-        [TCP_LAST_ACK] = "LAST-ACK",       [TCP_LISTEN] = "LISTEN",
+        [TCP_ESTABLISHED] = "ESTABLISHED",
+        [TCP_SYN_SENT] = "SYN-SENT",
+        [TCP_SYN_RECV] = "SYN-RECEIVED",
+        [TCP_FIN_WAIT1] = "FIN-WAIT-1",
+        [TCP_FIN_WAIT2] = "FIN-WAIT-2",
+        [TCP_TIME_WAIT] = "TIME-WAIT",
+        [TCP_CLOSE] = "CLOSED",
+        [TCP_CLOSE_WAIT] = "CLOSE-WAIT",
+        [TCP_LAST_ACK] = "LAST-ACK",
+        [TCP_LISTEN] = "LISTEN",
         [TCP_CLOSING] = "CLOSING",
     };
     if (state < 0 || (size_t)state >= sizeof names / sizeof names[0] || !names[state])

@@ -38,18 +38,17 @@
 #define BACKLOG 8
 #define MAX_TRACKED 8
 
-static const char usage[] =
-    "usage: sockstate [ADDRESS]\n"
-    "\n"
-    "Make TCP sockets on ADDRESS (default 127.0.0.1) in the states LISTEN,\n"
-    "ESTABLISHED, FIN-WAIT-2, CLOSE-WAIT and TIME-WAIT, print each one's\n"
-    "addresses and state as /proc/net/tcp{,6} shows them, and keep them until\n"
-    "standard input ends (Ctrl-D). Compare with `ss -tan`.\n"
-    "\n"
-    "  ADDRESS  a local address to listen and connect on: 127.0.0.1, ::1 ...\n"
-    "  --help   show this help\n"
-    "\n"
-    "Exit: 0 at end of input, 1 on a runtime error, 2 on a usage error.\n";
+static const char usage[] = "usage: sockstate [ADDRESS]\n"
+                            "\n"
+                            "Make TCP sockets on ADDRESS (default 127.0.0.1) in the states LISTEN,\n"
+                            "ESTABLISHED, FIN-WAIT-2, CLOSE-WAIT and TIME-WAIT, print each one's\n"
+                            "addresses and state as /proc/net/tcp{,6} shows them, and keep them until\n"
+                            "standard input ends (Ctrl-D). Compare with `ss -tan`.\n"
+                            "\n"
+                            "  ADDRESS  a local address to listen and connect on: 127.0.0.1, ::1 ...\n"
+                            "  --help   show this help\n"
+                            "\n"
+                            "Exit: 0 at end of input, 1 on a runtime error, 2 on a usage error.\n";
 
 /* One of our sockets, and what we knew about it while it was open. */
 struct tracked {
@@ -162,8 +161,8 @@ static int build_scene(const char *address, struct scene *sc)
     int c, s;
     if (connect_pair(lfd, &c, &s) == -1 || track_pair(sc, "client", c, "server", s) == -1)
         return -1;
-    if (connect_pair(lfd, &c, &s) == -1 ||
-        track_pair(sc, "half-client", c, "half-server", s) == -1 || half_close(c, s) == -1)
+    if (connect_pair(lfd, &c, &s) == -1 || track_pair(sc, "half-client", c, "half-server", s) == -1 ||
+        half_close(c, s) == -1)
         return -1;
     if (connect_pair(lfd, &c, &s) == -1)
         return -1;
@@ -180,8 +179,7 @@ static int build_scene(const char *address, struct scene *sc)
 /* ss as "ADDR:PORT" in buf, or "?" if it cannot be formatted; returns buf. */
 static const char *addr_text(const struct sockaddr_storage *ss, char *buf, size_t size)
 {
-    socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                              : sizeof(struct sockaddr_in);
+    socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     if (format_sockaddr((const struct sockaddr *)ss, len, buf, size) != 0)
         snprintf(buf, size, "?");
     return buf;
@@ -224,8 +222,7 @@ static int report_port_range(void)
 {
     int low, high;
     if (procnet_port_range(&low, &high) == -1) {
-        fprintf(stderr, "sockstate: read /proc/sys/net/ipv4/ip_local_port_range: %s\n",
-                strerror(errno));
+        fprintf(stderr, "sockstate: read /proc/sys/net/ipv4/ip_local_port_range: %s\n", strerror(errno));
         return -1;
     }
     printf("ephemeral ports %d-%d\n", low, high);

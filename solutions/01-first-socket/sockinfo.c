@@ -35,24 +35,23 @@
 
 #include "sockname.h"
 
-static const char usage[] =
-    "usage: sockinfo [--hold] [--reuse] KIND...\n"
-    "       sockinfo [--hold] --exhaust[=N]\n"
-    "       sockinfo --help\n"
-    "Creates one socket of each KIND and prints one line for each, read back\n"
-    "from the kernel:\n"
-    "  fd=3 kind=tcp domain=AF_INET type=SOCK_STREAM protocol=IPPROTO_TCP "
-    "inode=socket:[40331]\n"
-    "KIND is one of tcp, udp, tcp6, udp6, unix-stream, unix-dgram, "
-    "unix-seqpacket.\n"
-    "  --reuse        close the socket in the middle, then open one more of\n"
-    "                 its kind: it gets the number just freed (3 KINDs or more)\n"
-    "  --exhaust[=N]  set the soft RLIMIT_NOFILE to N (4..1048576, default 64),\n"
-    "                 open TCP sockets until socket() fails, say how many and\n"
-    "                 why, close them all and open one more\n"
-    "  --hold         keep the sockets open until stdin closes (Ctrl-D), so\n"
-    "                 that you can look at /proc/PID/fd\n"
-    "  --help         print this help and exit\n";
+static const char usage[] = "usage: sockinfo [--hold] [--reuse] KIND...\n"
+                            "       sockinfo [--hold] --exhaust[=N]\n"
+                            "       sockinfo --help\n"
+                            "Creates one socket of each KIND and prints one line for each, read back\n"
+                            "from the kernel:\n"
+                            "  fd=3 kind=tcp domain=AF_INET type=SOCK_STREAM protocol=IPPROTO_TCP "
+                            "inode=socket:[40331]\n"
+                            "KIND is one of tcp, udp, tcp6, udp6, unix-stream, unix-dgram, "
+                            "unix-seqpacket.\n"
+                            "  --reuse        close the socket in the middle, then open one more of\n"
+                            "                 its kind: it gets the number just freed (3 KINDs or more)\n"
+                            "  --exhaust[=N]  set the soft RLIMIT_NOFILE to N (4..1048576, default 64),\n"
+                            "                 open TCP sockets until socket() fails, say how many and\n"
+                            "                 why, close them all and open one more\n"
+                            "  --hold         keep the sockets open until stdin closes (Ctrl-D), so\n"
+                            "                 that you can look at /proc/PID/fd\n"
+                            "  --help         print this help and exit\n";
 
 /* --exhaust=N: the range of N, and N when it is not given. */
 enum { EXHAUST_MIN = 4, EXHAUST_MAX = 1048576, EXHAUST_DEFAULT = 64 };
@@ -145,8 +144,7 @@ static long parse_limit(const char *text)
 
     errno = 0;
     long n = strtol(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || n < EXHAUST_MIN ||
-        n > EXHAUST_MAX)
+    if (errno != 0 || end == text || *end != '\0' || n < EXHAUST_MIN || n > EXHAUST_MAX)
         return -1;
     return n;
 }
@@ -156,8 +154,7 @@ static long parse_limit(const char *text)
 static int check_kinds(const struct opts *o)
 {
     if (o->exhaust > 0 && o->count > 0) {
-        report_error("--exhaust takes no KIND, got '%s' (write --exhaust=N)",
-                     o->kinds[0]);
+        report_error("--exhaust takes no KIND, got '%s' (write --exhaust=N)", o->kinds[0]);
         return PARSE_ERROR;
     }
     if (o->exhaust > 0 && o->reuse) {
@@ -219,8 +216,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case OPT_EXHAUST:
             o->exhaust = optarg ? parse_limit(optarg) : EXHAUST_DEFAULT;
             if (o->exhaust < 0) {
-                report_error("--exhaust: '%s' is not a number from %d to %d",
-                             optarg, EXHAUST_MIN, EXHAUST_MAX);
+                report_error("--exhaust: '%s' is not a number from %d to %d", optarg, EXHAUST_MIN,
+                             EXHAUST_MAX);
                 return PARSE_ERROR;
             }
             break;
@@ -324,9 +321,8 @@ static int sock_print(int fd, const char *kind)
     }
 
     char d[SOCKNAME_LEN], t[SOCKNAME_LEN], p[SOCKNAME_LEN];
-    printf("fd=%d kind=%s domain=%s type=%s protocol=%s inode=%s\n", fd, kind,
-           sockname_domain(domain, d), sockname_type(type, t),
-           sockname_protocol(protocol, p), link);
+    printf("fd=%d kind=%s domain=%s type=%s protocol=%s inode=%s\n", fd, kind, sockname_domain(domain, d),
+           sockname_type(type, t), sockname_protocol(protocol, p), link);
     return 0;
     /* END SOLUTION */
     /* BEGIN SKELETON
@@ -389,8 +385,8 @@ static int set_fd_limit(long limit)
     }
     unsigned long long was = rl.rlim_cur;
     if ((rlim_t)limit > rl.rlim_max) {
-        report_error("--exhaust=%ld is above the hard limit %llu (ulimit -Hn)",
-                     limit, (unsigned long long)rl.rlim_max);
+        report_error("--exhaust=%ld is above the hard limit %llu (ulimit -Hn)", limit,
+                     (unsigned long long)rl.rlim_max);
         return -1;
     }
     rl.rlim_cur = (rlim_t)limit;
@@ -398,8 +394,8 @@ static int set_fd_limit(long limit)
         report_error("setrlimit RLIMIT_NOFILE %ld:", limit);
         return -1;
     }
-    printf("limit: RLIMIT_NOFILE soft=%ld hard=%llu (was %llu)\n", limit,
-           (unsigned long long)rl.rlim_max, was);
+    printf("limit: RLIMIT_NOFILE soft=%ld hard=%llu (was %llu)\n", limit, (unsigned long long)rl.rlim_max,
+           was);
     return 0;
 }
 
@@ -446,8 +442,7 @@ static int exhaust_demo(long limit)
     long n = open_until_failure(fds, limit, &err);
     char buf[SOCKNAME_LEN];
     const char *name = sockname_errno(err, buf);
-    printf("opened %ld sockets, then socket: %s (%s)\n", n, strerror(err),
-           name);
+    printf("opened %ld sockets, then socket: %s (%s)\n", n, strerror(err), name);
     close_all(fds, n);
     free(fds);
     printf("closed %ld sockets\n", n);
@@ -502,8 +497,7 @@ static int hold_stdin(void)
  * stdin to close. Returns 0, or -1 after printing an error line. */
 static int hold(int n)
 {
-    printf("holding %d socket%s in pid %ld until stdin closes\n", n,
-           n == 1 ? "" : "s", (long)getpid());
+    printf("holding %d socket%s in pid %ld until stdin closes\n", n, n == 1 ? "" : "s", (long)getpid());
     if (fflush(stdout) == EOF) {
         report_error("write stdout:");
         return -1;

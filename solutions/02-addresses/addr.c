@@ -58,8 +58,8 @@ static int endpoint_error(const char **why, const char *reason)
 
 /* Copy the host part of text into ep->host, brackets removed, and point
  * *port at the text after the host's ':'. Returns 0, or -1 with *why set. */
-static int split_endpoint(const char *text, struct endpoint *ep, const char **port,
-                          bool *bracketed, const char **why)
+static int split_endpoint(const char *text, struct endpoint *ep, const char **port, bool *bracketed,
+                          const char **why)
 {
     const char *host = text, *end; /* the host is [host, end) */
     *bracketed = text[0] == '[';
@@ -187,8 +187,7 @@ int format_sockaddr(const struct sockaddr *sa, socklen_t salen, char *buf, size_
      * buf is too small. Chapter: 'From sockaddr back to text'. */
     /* BEGIN SOLUTION */
     char host[INET6_ADDRSTRLEN + IF_NAMESIZE], port[sizeof "65535"];
-    int rc = getnameinfo(sa, salen, host, sizeof host, port, sizeof port,
-                         NI_NUMERICHOST | NI_NUMERICSERV);
+    int rc = getnameinfo(sa, salen, host, sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
     if (rc != 0)
         return rc;
     int n = sa->sa_family == AF_INET6 ? snprintf(buf, size, "[%s]:%s", host, port)

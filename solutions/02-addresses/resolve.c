@@ -27,19 +27,18 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] =
-    "usage: resolve HOST [SERVICE]\n"
-    "       resolve --parse ENDPOINT\n"
-    "\n"
-    "  HOST [SERVICE]     print each getaddrinfo result like 'getent ahosts HOST':\n"
-    "                     address (with :PORT when SERVICE is given), socket type,\n"
-    "                     and the canonical name on the first line\n"
-    "  -p, --parse ENDPOINT\n"
-    "                     take apart 1.2.3.4:80, [::1]:80 or name:80 and print its\n"
-    "                     family, address, port, the port's bytes and the sockaddr\n"
-    "  -h, --help         print this help\n"
-    "\n"
-    "Exit: 0 done, 1 the lookup failed, 2 usage error.\n";
+static const char usage[] = "usage: resolve HOST [SERVICE]\n"
+                            "       resolve --parse ENDPOINT\n"
+                            "\n"
+                            "  HOST [SERVICE]     print each getaddrinfo result like 'getent ahosts HOST':\n"
+                            "                     address (with :PORT when SERVICE is given), socket type,\n"
+                            "                     and the canonical name on the first line\n"
+                            "  -p, --parse ENDPOINT\n"
+                            "                     take apart 1.2.3.4:80, [::1]:80 or name:80 and print its\n"
+                            "                     family, address, port, the port's bytes and the sockaddr\n"
+                            "  -h, --help         print this help\n"
+                            "\n"
+                            "Exit: 0 done, 1 the lookup failed, 2 usage error.\n";
 
 enum mode { MODE_HOST, MODE_PARSE, MODE_HELP };
 
@@ -122,8 +121,7 @@ static int parse_args(int argc, char *argv[], struct options *opt)
         return -1;
     }
     if (argc < 2 || argc > 3) {
-        fprintf(stderr, "resolve: %s (try --help)\n",
-                argc < 2 ? "missing HOST" : "too many arguments");
+        fprintf(stderr, "resolve: %s (try --help)\n", argc < 2 ? "missing HOST" : "too many arguments");
         return -1;
     }
     opt->mode = MODE_HOST;
@@ -186,8 +184,8 @@ static int show_host(const char *host, const char *service)
     struct addrinfo *res;
     int rc = getaddrinfo(host, service, &hints, &res);
     if (rc != 0) {
-        fprintf(stderr, "resolve: getaddrinfo %s%s%s: %s\n", host, service ? " " : "",
-                service ? service : "", resolver_error(rc));
+        fprintf(stderr, "resolve: getaddrinfo %s%s%s: %s\n", host, service ? " " : "", service ? service : "",
+                resolver_error(rc));
         return -1;
     }
     for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
@@ -266,9 +264,8 @@ static int show_endpoint(const struct endpoint *ep)
         return show_endpoint_name(ep);
     }
     const struct sockaddr *sa = (const struct sockaddr *)&ep->addr;
-    in_port_t stored = sa->sa_family == AF_INET6
-                           ? ((const struct sockaddr_in6 *)&ep->addr)->sin6_port
-                           : ((const struct sockaddr_in *)&ep->addr)->sin_port;
+    in_port_t stored = sa->sa_family == AF_INET6 ? ((const struct sockaddr_in6 *)&ep->addr)->sin6_port
+                                                 : ((const struct sockaddr_in *)&ep->addr)->sin_port;
     char addr[ADDR_STRLEN], full[ADDR_STRLEN];
     int rc = format_address(sa, ep->addrlen, addr, sizeof addr);
     if (rc == 0)

@@ -53,8 +53,7 @@ int format_sockaddr(const struct sockaddr *sa, socklen_t salen, char *buf, size_
      * buf is too small. Lesson 02 wrote the same function. */
     /* BEGIN SOLUTION */
     char host[INET6_ADDRSTRLEN + IF_NAMESIZE], port[sizeof "65535"];
-    int rc = getnameinfo(sa, salen, host, sizeof host, port, sizeof port,
-                         NI_NUMERICHOST | NI_NUMERICSERV);
+    int rc = getnameinfo(sa, salen, host, sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
     if (rc != 0)
         return rc;
     int n = sa->sa_family == AF_INET6 ? snprintf(buf, size, "[%s]:%s", host, port)
@@ -112,8 +111,7 @@ static const char *listen_advice(const char *call, int err)
 }
 
 /* Write "CALL ADDR:PORT: REASON" for a failed listen_one into err. */
-static void listen_error(const struct addrinfo *ai, const char *call, int saved, char *err,
-                         size_t errlen)
+static void listen_error(const struct addrinfo *ai, const char *call, int saved, char *err, size_t errlen)
 {
     char addr[ADDR_STRLEN];
     if (format_sockaddr(ai->ai_addr, ai->ai_addrlen, addr, sizeof addr) != 0)
@@ -122,8 +120,7 @@ static void listen_error(const struct addrinfo *ai, const char *call, int saved,
 }
 
 /* END SOLUTION */
-int tcp_listen_on(const char *host, const char *port, bool reuseaddr, int backlog, char *err,
-                  size_t errlen)
+int tcp_listen_on(const char *host, const char *port, bool reuseaddr, int backlog, char *err, size_t errlen)
 {
     /* TODO: getaddrinfo(host, port) with hints for a passive TCP socket
      * (AI_PASSIVE | AI_NUMERICSERV, SOCK_STREAM, AF_UNSPEC); for each

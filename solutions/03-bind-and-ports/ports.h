@@ -41,7 +41,6 @@ int format_sockaddr(const struct sockaddr *sa, socklen_t salen, char *buf, size_
  * fd, or -1 with errno set (0 for a resolver error) and `err` holding a
  * one-line reason: the call, the address and why ("bind 127.0.0.1:8080:
  * Address already in use"), for the first address that failed. */
-int tcp_listen_on(const char *host, const char *port, bool reuseaddr, int backlog, char *err,
-                  size_t errlen);
+int tcp_listen_on(const char *host, const char *port, bool reuseaddr, int backlog, char *err, size_t errlen);
 
 #endif

@@ -20,11 +20,16 @@ const char *tcp_state_name(int state)
 {
     /* The kernel's numbering, which <netinet/tcp.h> copies. */
     static const char *const names[] = {
-        [TCP_ESTABLISHED] = "ESTABLISHED", [TCP_SYN_SENT] = "SYN-SENT",
-        [TCP_SYN_RECV] = "SYN-RECEIVED",   [TCP_FIN_WAIT1] = "FIN-WAIT-1",
-        [TCP_FIN_WAIT2] = "FIN-WAIT-2",    [TCP_TIME_WAIT] = "TIME-WAIT",
-        [TCP_CLOSE] = "CLOSED",            [TCP_CLOSE_WAIT] = "CLOSE-WAIT",
-        [TCP_LAST_ACK] = "LAST-ACK",       [TCP_LISTEN] = "LISTEN",
+        [TCP_ESTABLISHED] = "ESTABLISHED",
+        [TCP_SYN_SENT] = "SYN-SENT",
+        [TCP_SYN_RECV] = "SYN-RECEIVED",
+        [TCP_FIN_WAIT1] = "FIN-WAIT-1",
+        [TCP_FIN_WAIT2] = "FIN-WAIT-2",
+        [TCP_TIME_WAIT] = "TIME-WAIT",
+        [TCP_CLOSE] = "CLOSED",
+        [TCP_CLOSE_WAIT] = "CLOSE-WAIT",
+        [TCP_LAST_ACK] = "LAST-ACK",
+        [TCP_LISTEN] = "LISTEN",
         [TCP_CLOSING] = "CLOSING",
     };
     if (state < 0 || (size_t)state >= sizeof names / sizeof names[0] || !names[state])
@@ -93,14 +98,12 @@ bool sockaddr_same(const struct sockaddr *a, const struct sockaddr *b)
     if (a->sa_family == AF_INET) {
         const struct sockaddr_in *x = (const struct sockaddr_in *)a;
         const struct sockaddr_in *y = (const struct sockaddr_in *)b;
-        return x->sin_port == y->sin_port &&
-               memcmp(&x->sin_addr, &y->sin_addr, sizeof x->sin_addr) == 0;
+        return x->sin_port == y->sin_port && memcmp(&x->sin_addr, &y->sin_addr, sizeof x->sin_addr) == 0;
     }
     if (a->sa_family == AF_INET6) {
         const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
         const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
-        return x->sin6_port == y->sin6_port &&
-               memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+        return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
     }
     return false;
     /* END SOLUTION */
@@ -117,8 +120,7 @@ bool sockaddr_same(const struct sockaddr *a, const struct sockaddr *b)
  * number the kernel printed in host byte order, so its bytes in memory are
  * the address in network order; and `port`, a plain number. Returns 0, or
  * -1 if hex has the wrong length. */
-static int decode_endpoint(const char *hex, unsigned port, int family,
-                           struct sockaddr_storage *ss)
+static int decode_endpoint(const char *hex, unsigned port, int family, struct sockaddr_storage *ss)
 {
     unsigned char bytes[16];
     size_t words = family == AF_INET6 ? 4 : 1;
@@ -158,8 +160,8 @@ int procnet_parse_line(const char *line, int family, struct procnet_entry *e)
     unsigned lport, rport, state;
     unsigned long inode;
     /* sl: local rem st tx:rx tr:when retrnsmt uid timeout inode */
-    int n = sscanf(line, "%*u: %32[0-9A-Fa-f]:%x %32[0-9A-Fa-f]:%x %x %*s %*s %*s %*s %*s %lu",
-                   lhex, &lport, rhex, &rport, &state, &inode);
+    int n = sscanf(line, "%*u: %32[0-9A-Fa-f]:%x %32[0-9A-Fa-f]:%x %x %*s %*s %*s %*s %*s %lu", lhex, &lport,
+                   rhex, &rport, &state, &inode);
     if (n != 6 || decode_endpoint(lhex, lport, family, &e->local) == -1 ||
         decode_endpoint(rhex, rport, family, &e->remote) == -1) {
         errno = EINVAL;
