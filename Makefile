@@ -116,7 +116,7 @@ TOOLS := build/tools/grade build/tools/skelgen build/tools/deny-userns
 # ---- targets -------------------------------------------------------------------
 
 .PHONY: all lessons solutions grade test watch skeletons check-skeletons deps deps-pdf clean help \
-	book book-check student-repo gradescope fuzz format check-format
+	book book-check student-repo gradescope fuzz format check-format bench
 
 all: $(TOOLS) $(TEST_BINS) $(LESSON_PROGS) $(SOLUTION_PROGS) ## build everything (lessons, solutions, grader)
 
@@ -193,6 +193,11 @@ gradescope: ## build the Gradescope autograder zip into build/gradescope/
 
 fuzz: ## fuzz every parser the course ships, FUZZ_SECONDS each (default 30)
 	@tools/fuzz.sh run $(or $(FUZZ_SECONDS),30)
+
+bench: ## run the benchmarks the chapters quote: CSV and plots in build/bench/
+	@mkdir -p build/bench
+	@found=0; for b in bench/*.sh; do [ -x "$$b" ] || continue; found=1; echo "bench: $$b"; "$$b" build/bench || exit 1; done; \
+	if [ $$found = 0 ]; then echo "make bench: no benchmark yet; they arrive with lessons 07, 11, 12 and 14 (bench/*.sh)"; fi
 
 C_SOURCES = $(wildcard tests/*.c tests/*.h tests/fuzz/*.c tools/*.c solutions/*/*.c solutions/*/*.h)
 format: build/tools/skelgen ## apply .clang-format to the course's C, then rewrite the skeletons
