@@ -533,6 +533,10 @@ static const char *wait_text(struct sl_proc *p, struct sl_buf *b, size_t *cursor
         }
         double left = until - now();
         bool closed = *fd < 0;
+        /* Its output closed: it is most likely exiting; give it a moment,
+         * so that the report can say how it ended and what it said. */
+        for (double end = now() + 1.0; closed && !p->exited && now() < end;)
+            pump(p, end);
         if (left <= 0 || closed) {
             char want[512], st[64];
             snprintf(want, sizeof want, "%s to print a line containing \"%s\" on %s within %.0f s", p->name,
