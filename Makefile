@@ -133,12 +133,20 @@ grade: $(TOOLS) $(addprefix build/tests/,$(SEL)) ## grade your lessons: make gra
 	done
 	@build/tools/grade $(if $(L),--detail) $(if $(filter 1,$(STRICT)),--strict) $(SEL)
 
+ifeq ($(HAVE_SOLUTIONS),)
+# A students' repository (make student-repo) has no solutions/: nothing to prove.
+test: ## prove the course with its reference solutions (the course repository only)
+	@echo "make test proves the course with its reference solutions (solutions/), which this repository does not have." >&2
+	@echo "To grade your work: make grade L=NN for one lesson, make grade for all of them." >&2
+	@exit 2
+else
 test: check-skeletons check-format $(TOOLS) $(addprefix build/tests/,$(SEL)) \
       $(foreach l,$(SEL),$(LESSON_PROGS_$(l)) $(SOLUTION_PROGS_$(l)) $(MUTANT_PROGS_$(l))) ## prove the course: solutions pass, skeletons and mutants fail
 	@if [ -x tools/book.sh ] && [ -z "$(L)" ]; then tools/book.sh check; fi
 	@if [ -x tools/fuzz.sh ] && [ -z "$(L)" ]; then tools/fuzz.sh regress; fi
 	@if [ -x tools/student-repo.sh ] && [ -z "$(L)" ]; then tools/student-repo.sh --check; fi
 	@build/tools/grade --selftest $(SEL)
+endif
 
 watch: ## regrade one lesson on every save: make watch L=04
 	@test -n "$(L)" || { echo "usage: make watch L=NN" >&2; exit 2; }
@@ -168,10 +176,16 @@ DEPS_BOOK := pandoc graphviz chromium epubcheck default-jre-headless fonts-liber
 DEPS_PDF := texlive-xetex texlive-fonts-recommended lmodern
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 deps: ## install what the course needs (Debian/Ubuntu, apt-get)
+	@command -v apt-get >/dev/null || { echo "make deps: needs apt-get (Debian or Ubuntu); elsewhere use the dev container" >&2; exit 1; }
 	@echo "make deps: installing $(DEPS_BUILD) $(DEPS_PEERS) $(DEPS_BOOK)"
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	  $(DEPS_BUILD) $(DEPS_PEERS) $(DEPS_BOOK) >/dev/null
+	  $(DEPS_BUILD) $(DEPS_PEERS) >/dev/null
+	@book=""; for p in $(DEPS_BOOK); do \
+	  if apt-cache policy $$p 2>/dev/null | grep -q 'Candidate: [0-9]'; then book="$$book $$p"; \
+	  else hint=""; [ $$p != chromium ] || hint=" (on Ubuntu: sudo snap install chromium)"; \
+	    echo "make deps: $$p is not a package here; the book needs it$$hint"; fi; \
+	done; [ -z "$$book" ] || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$book >/dev/null
 	@echo "make deps: done"
 
 deps-pdf: ## install a LaTeX engine, so that make book also writes the PDF
@@ -186,12 +200,15 @@ book-check: ## build the book and check links, images, solutions and the EPUB
 
 student-repo: ## write the students' repository: make student-repo DIR=../socklab-student
 	@test -n "$(DIR)" || { echo "usage: make student-repo DIR=path (a new or empty directory)" >&2; exit 2; }
+	@test -x tools/student-repo.sh || { echo "make student-repo runs in the course repository (with solutions/), not here" >&2; exit 2; }
 	@tools/student-repo.sh "$(DIR)"
 
 gradescope: ## build the Gradescope autograder zip into build/gradescope/
+	@test -x tools/gradescope.sh || { echo "make gradescope runs in the course repository (with solutions/), not here" >&2; exit 2; }
 	@tools/gradescope.sh
 
 fuzz: ## fuzz every parser the course ships, FUZZ_SECONDS each (default 30)
+	@test -x tools/fuzz.sh || { echo "make fuzz runs in the course repository (with solutions/), not here" >&2; exit 2; }
 	@tools/fuzz.sh run $(or $(FUZZ_SECONDS),30)
 
 bench: ## run the benchmarks the chapters quote: CSV and plots in build/bench/
