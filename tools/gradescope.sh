@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# tools/gradescope.sh: build socklab's Gradescope autograder (make gradescope).
+#
+# usage: tools/gradescope.sh         an autograder for every lesson that has tests
+#        L=04 tools/gradescope.sh    one lesson's (make gradescope L=04; L="04 05" for several)
+#
+# Writes build/gradescope/socklab-autograder.zip (socklab-autograder-04.zip with L=04) laid out
+# as Gradescope's autograder specification asks:
+#   setup.sh         at the root: Gradescope runs it once, as root, to build the image (Ubuntu);
+#                    it apt-gets the course Makefile's DEPS_BUILD and DEPS_PEERS (not the book's
+#                    tools) and builds the grader and the tests (tools/gradescope/setup.sh)
+#   run_autograder   at the root: grades one submission into /autograder/results/results.json
+#                    (tools/gradescope/run_autograder)
+#   socklab/         the autograder's own course: Makefile, tests/ (not tests/mutants/), tools/
+#                    (the grader's; not the book's nor the instructors'), the graded lessons'
+#                    skeletons (.c and .h), and lessons.txt, the lessons it grades
+# The zip is checked for solution text as the student repository is (tools/student-repo.sh).
+#
+# Try it here as Gradescope would run it, in a folder laid out like /autograder:
+#   tools/gradescope.sh --try [SUBMISSION_DIR]
+# unzips it into a temporary AUTOGRADER_ROOT, runs setup.sh (SOCKLAB_SKIP_APT=1 skips apt-get)
+# and run_autograder on SUBMISSION_DIR (default: nothing, so the skeletons are graded), and
+# prints results.json.
+set -euo pipefail
+
+OUT=build/gradescope
+say() { printf 'gradescope: %s\n' "$*"; }
+die() { printf 'gradescope: %s\n' "$*" >&2; exit 1; }
+
+[ -f tools/gradescope.sh ] && [ -f Makefile ] && [ -d lessons ] || die "run me from the course repository's root"
+command -v zip >/dev/null 2>&1 || die "zip is not installed (apt-get install zip)"
+
+# The lessons that have a chapter folder and tests, or those L names.
+lessons() {
+    local d slug
+    for d in lessons/[0-9][0-9]-*/; do
+        [ -d "$d" ] || continue
+        slug=$(basename "$d")
+        [ -f "tests/$slug.c" ] || [ -d "tests/$slug" ] || continue
+        if [ -n "${L:-}" ]; then
+            local want ok=0
+            for want in $L; do [ "$slug" = "$want" ] || [ "${slug%%-*}" = "$want" ] && ok=1; done
+            [ "$ok" = 1 ] || continue
+        fi
+        echo "$slug"
+    done
+}
+
+# A Makefile variable's value ("NAME := value"), for the package lists.
+make_var() { sed -n "s/^$1 := //p" Makefile | sed -n 1p; }
+
+build() {
+    local stage zip name slugs=() slug f
+    mapfile -t slugs < <(lessons)
+    [ "${#slugs[@]}" -gt 0 ] || die "no lesson matches L=${L:-}: the lessons with tests are $(L='' lessons | tr '\n' ' ')"
+    name=socklab-autograder
+    [ -n "${L:-}" ] && name+="-$(printf '%s\n' "${slugs[@]}" | cut -d- -f1 | paste -sd-)"
+    stage=$OUT/$name
+    zip=$OUT/$name.zip
+    rm -rf "$stage" "$zip"
+    mkdir -p "$stage/socklab/lessons"
+
+    local packages
+    packages="$(make_var DEPS_BUILD) $(make_var DEPS_PEERS)"
+    [ -n "${packages// /}" ] || die "no DEPS_BUILD or DEPS_PEERS in the Makefile: cannot say what setup.sh installs"
+    sed "s|@PACKAGES@|$packages|" tools/gradescope/setup.sh > "$stage/setup.sh"
+    cp tools/gradescope/run_autograder "$stage/run_autograder"
+    chmod 0755 "$stage/setup.sh" "$stage/run_autograder"
+
+    cp Makefile "$stage/socklab/"
+    # tests/, less the mutants (patches against the solutions) and the fuzzers' corpora
+    tar -cf - --exclude=tests/mutants --exclude=tests/fuzz --exclude='*.o' --exclude='*.d' tests |
+        tar -C "$stage/socklab" -xf -
+    # tools/: the grader's, not the book's nor the instructors'
+    mkdir -p "$stage/socklab/tools"
+    for f in tools/*; do
+        [ -f "$f" ] || continue
+        case ${f#tools/} in
+            book*|student-repo.sh|gradescope.sh|fuzz.sh) continue ;;
+        esac
+        cp -p "$f" "$stage/socklab/tools/"
+    done
+    for slug in "${slugs[@]}"; do
+        mkdir -p "$stage/socklab/lessons/$slug"
+        for f in lessons/"$slug"/*.c lessons/"$slug"/*.h; do
+            [ -e "$f" ] && cp -p "$f" "$stage/socklab/lessons/$slug/"
+        done
+        echo "$slug"
+    done > "$stage/socklab/lessons.txt"
+
+    tools/student-repo.sh --leaks "$stage/socklab" >/dev/null || die "the autograder would show solutions (see above): no zip written"
+
+    (cd "$stage" && zip -q -r -X "../$name.zip" setup.sh run_autograder socklab)
+    local total=0 pts desc=""
+    for slug in "${slugs[@]}"; do
+        pts=$(tr '\n' ' ' < <(cat tests/"$slug".c tests/"$slug"/*.c 2>/dev/null) |
+              grep -oE '(^|[^A-Za-z0-9_])GRADED[[:space:]]*\([[:space:]]*[A-Za-z_][A-Za-z0-9_]*[[:space:]]*,[[:space:]]*[0-9]+' |
+              grep -oE '[0-9]+$' | awk '{ s += $1 } END { print s + 0 }')
+        total=$((total + pts))
+        desc+="${desc:+, }${slug%%-*} ($pts)"
+    done
+    say "wrote $zip ($(du -k "$zip" | cut -f1) KiB): grades $desc, $total points in all"
+    say "on Gradescope: a Programming Assignment worth $total points; Configure Autograder, base image Ubuntu (24.04 if offered), upload the zip"
+    ZIP=$zip
+}
+
+try() {
+    local sub=${1:-} root
+    build
+    root=$(mktemp -d "${TMPDIR:-/tmp}/socklab-autograder.XXXXXX")
+    mkdir -p "$root/source" "$root/submission" "$root/results"
+    unzip -q "$ZIP" -d "$root/source"
+    cp "$root/source/run_autograder" "$root/run_autograder"
+    [ -z "$sub" ] || cp -a "$sub/." "$root/submission/"
+    say "try: AUTOGRADER_ROOT=$root"
+    AUTOGRADER_ROOT=$root bash "$root/source/setup.sh"
+    (cd "$root" && AUTOGRADER_ROOT=$root ./run_autograder) > "$root/stdout" 2>&1 || true
+    python3 -m json.tool "$root/results/results.json" 2>/dev/null || cat "$root/results/results.json"
+    say "try: the run's output is in $root/stdout; remove $root when done"
+}
+
+case ${1:-} in
+    '') build ;;
+    --try) shift; try "${1:-}" ;;
+    *) echo "usage: tools/gradescope.sh [--try [SUBMISSION_DIR]]   (L=NN for one lesson)" >&2; exit 2 ;;
+esac
