@@ -171,16 +171,17 @@ check-skeletons: build/tools/skelgen ## fail when a committed skeleton is stale 
 
 # Debian package names. The real peers are the programs the tests talk to.
 DEPS_BUILD := gcc make libcriterion-dev patch pkg-config inotify-tools clang-format
+DEPS_FUZZ := clang libclang-rt-dev
 DEPS_PEERS := socat ncat iproute2 iputils-ping libc-bin openssl
 DEPS_BOOK := pandoc graphviz chromium epubcheck default-jre-headless fonts-liberation2 fonts-dejavu-core
 DEPS_PDF := texlive-xetex texlive-fonts-recommended lmodern
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 deps: ## install what the course needs (Debian/Ubuntu, apt-get)
 	@command -v apt-get >/dev/null || { echo "make deps: needs apt-get (Debian or Ubuntu); elsewhere use the dev container" >&2; exit 1; }
-	@echo "make deps: installing $(DEPS_BUILD) $(DEPS_PEERS) $(DEPS_BOOK)"
+	@echo "make deps: installing $(DEPS_BUILD) $(DEPS_FUZZ) $(DEPS_PEERS) $(DEPS_BOOK)"
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	  $(DEPS_BUILD) $(DEPS_PEERS) >/dev/null
+	  $(DEPS_BUILD) $(DEPS_FUZZ) $(DEPS_PEERS) >/dev/null
 	@book=""; for p in $(DEPS_BOOK); do \
 	  if apt-cache policy $$p 2>/dev/null | grep -q 'Candidate: [0-9]'; then book="$$book $$p"; \
 	  else hint=""; [ $$p != chromium ] || hint=" (on Ubuntu: sudo snap install chromium)"; \

@@ -148,6 +148,14 @@ static int decode_endpoint(const char *hex, unsigned port, int family, struct so
     return 0;
 }
 
+/* True if a field that ends at line[at] ends there: a space, a tab, a
+ * newline or the end of the line follows (sscanf's %n gave at; 0 means the
+ * scan never reached it). */
+static bool field_ends(const char *line, int at)
+{
+    return at > 0 && (line[at] == '\0' || strchr(" \t\n", line[at]));
+}
+
 /* END SOLUTION */
 int procnet_parse_line(const char *line, int family, struct procnet_entry *e)
 {
@@ -156,20 +164,27 @@ int procnet_parse_line(const char *line, int family, struct procnet_entry *e)
      * header line does not parse. Turn "0100007F:A0D2" into a sockaddr:
      * think hard about byte order. Chapter: 'Reading /proc/net/tcp'. */
     /* BEGIN SOLUTION */
-    char lhex[33], rhex[33];
-    unsigned lport, rport, state;
-    unsigned long inode;
-    /* sl: local rem st tx:rx tr:when retrnsmt uid timeout inode */
-    int n = sscanf(line, "%*u: %32[0-9A-Fa-f]:%x %32[0-9A-Fa-f]:%x %x %*s %*s %*s %*s %*s %lu", lhex, &lport,
-                   rhex, &rport, &state, &inode);
-    if (n != 6 || decode_endpoint(lhex, lport, family, &e->local) == -1 ||
-        decode_endpoint(rhex, rport, family, &e->remote) == -1) {
+    char lhex[33], rhex[33], lport[5], rport[5], state[3], inode[21];
+    int lend = 0, rend = 0, send = 0, end = 0;
+    /* sl: local rem st tx:rx tr:when retrnsmt uid timeout inode. Each number
+     * is read as a run of digits and must end its field (%n), so that "-1",
+     * "0x50" or "8123x5" is refused rather than converted into another value. */
+    int n = sscanf(line,
+                   "%*u: %32[0-9A-Fa-f]:%4[0-9A-Fa-f]%n %32[0-9A-Fa-f]:%4[0-9A-Fa-f]%n "
+                   "%2[0-9A-Fa-f]%n %*s %*s %*s %*s %*s %20[0-9]%n",
+                   lhex, lport, &lend, rhex, rport, &rend, state, &send, inode, &end);
+    errno = 0;
+    unsigned long ino = n == 6 ? strtoul(inode, NULL, 10) : 0;
+    if (n != 6 || errno == ERANGE || !field_ends(line, lend) || !field_ends(line, rend) ||
+        !field_ends(line, send) || !field_ends(line, end) ||
+        decode_endpoint(lhex, (unsigned)strtoul(lport, NULL, 16), family, &e->local) == -1 ||
+        decode_endpoint(rhex, (unsigned)strtoul(rport, NULL, 16), family, &e->remote) == -1) {
         errno = EINVAL;
         return -1;
     }
     e->addrlen = family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-    e->state = (int)state;
-    e->inode = inode;
+    e->state = (int)strtoul(state, NULL, 16);
+    e->inode = ino;
     return 0;
     /* END SOLUTION */
     /* BEGIN SKELETON
