@@ -268,25 +268,7 @@ solution_lines() {
     [ "${#files[@]}" -gt 0 ] || return 0
     local lesson_files=()
     for f in "$LESSONS"/*/*.c "$LESSONS"/*/*.h; do [ -e "$f" ] && lesson_files+=("$f"); done
-    awk '
-        function norm(s) { gsub(/[ \t\r]+/, " ", s); sub(/^ /, "", s); sub(/ $/, "", s); return s }
-        FNR == 1 { on = 0 }
-        /BEGIN SOLUTION/ { on = 1; next }
-        /END SOLUTION/   { on = 0; next }
-        {
-            s = norm($0)
-            if (on) { if (!(s in cand)) cand[s] = FILENAME } else outside[s] = 1
-        }
-        END {
-            for (s in cand) {
-                if (s in outside) continue
-                if (length(s) < 20) continue
-                if (s ~ /^(\/\/|\/\*|\*)/) continue
-                if (s ~ /^[{}();, ]*$/) continue
-                if (s !~ /[(]/) continue              # a declaration or initializer: no call, no test
-                print cand[s] "\t" s
-            }
-        }' "${files[@]}" ${lesson_files[@]+"${lesson_files[@]}"} | sort
+    awk -v calls_only=0 -f tools/solution-lines.awk "${files[@]}" ${lesson_files[@]+"${lesson_files[@]}"} | sort
 }
 
 check_solutions() {

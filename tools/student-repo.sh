@@ -42,7 +42,7 @@ SHIP=(lessons tests book diagrams tools Makefile .clang-format .gitignore .devco
 # Never shipped: solution text, or instructors' tools that need the solutions (fuzz targets link them).
 DROP_RE='^(tests/mutants/|tests/fuzz/|tools/fuzz\.sh$|tools/student-repo\.sh$|tools/gradescope\.sh$|tools/gradescope/|tools/classroom/)|\.patch$|(^|/)solutions/'
 # Files that name the markers because they implement them: only a marker line is a leak there.
-MARKER_TOOLS_RE='^(Makefile|tools/skelgen\.c|tools/book\.sh)$'
+MARKER_TOOLS_RE='^(Makefile|tools/skelgen\.c|tools/book\.sh|tools/solution-lines\.awk)$'
 MARKER_LINE_RE='^[[:space:]]*(/\*|//|#)?[[:space:]]*(BEGIN|END) SOLUTION[[:space:]]*(\*/)?[[:space:]]*$'
 
 say()  { printf 'student-repo: %s\n' "$*"; }
@@ -175,34 +175,7 @@ solution_lines() {
     for f in solutions/*/*.c solutions/*/*.h; do [ -e "$f" ] && files+=("$f"); done
     [ "${#files[@]}" -gt 0 ] || return 0
     for f in lessons/*/*.c lessons/*/*.h; do [ -e "$f" ] && files+=("$f"); done
-    awk '
-        function norm(s) { gsub(/[ \t\r]+/, " ", s); sub(/^ /, "", s); sub(/ $/, "", s); return s }
-        # a call: a name and "(", the name not a keyword (if, for, sizeof ...) nor a cast
-        function has_call(s,   name) {
-            while (match(s, /[A-Za-z_][A-Za-z0-9_]* ?[(]/)) {
-                name = substr(s, RSTART, RLENGTH); sub(/ ?[(]$/, "", name)
-                if (name !~ /^(if|for|while|switch|return|sizeof|alignof|_Alignof|do|else|case)$/) return 1
-                s = substr(s, RSTART + RLENGTH)
-            }
-            return 0
-        }
-        FNR == 1 { on = 0 }
-        /BEGIN SOLUTION/ { on = 1; next }
-        /END SOLUTION/   { on = 0; next }
-        {
-            s = norm($0)
-            if (on) { if (!(s in cand)) cand[s] = FILENAME } else outside[s] = 1
-        }
-        END {
-            for (s in cand) {
-                if (s in outside) continue
-                if (length(s) < 20) continue
-                if (s ~ /^(\/\/|\/\*|\*)/) continue
-                if (s ~ /^[{}();, ]*$/) continue
-                if (!has_call(s)) continue
-                print cand[s] "\t" s
-            }
-        }' "${files[@]}" | sort
+    awk -v calls_only=1 -f tools/solution-lines.awk "${files[@]}" | sort
 }
 
 # Check the tree $1 for anything that shows a solution; one FAIL line per problem.
