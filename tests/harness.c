@@ -275,7 +275,7 @@ static void quote_arg(struct sl_buf *b, const char *arg)
 {
     bool plain = *arg != '\0';
     for (const char *s = arg; *s; s++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,+@%[]", *s))
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,+@%", *s))
             plain = false;
     if (plain) {
         buf_append(b, arg, strlen(arg));
