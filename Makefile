@@ -99,7 +99,8 @@ build/tests/%.o: tests/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -c $< -o $@
-build/tests/%: build/tests/%.o build/tests/harness.o
+HARNESS_OBJS := $(patsubst tests/%.c,build/tests/%.o,$(wildcard tests/harness/*.c))
+build/tests/%: build/tests/%.o $(HARNESS_OBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $^ -lcriterion -o $@
 TEST_BINS := $(addprefix build/tests/,$(LESSONS))
@@ -217,7 +218,7 @@ bench: ## run the benchmarks the chapters quote: CSV and plots in build/bench/
 	@found=0; for b in bench/*.sh; do [ -x "$$b" ] || continue; found=1; echo "bench: $$b"; "$$b" build/bench || exit 1; done; \
 	if [ $$found = 0 ]; then echo "make bench: no benchmark yet; they arrive with lessons 07, 11, 12 and 14 (bench/*.sh)"; fi
 
-C_SOURCES = $(wildcard tests/*.c tests/*.h tests/fuzz/*.c tools/*.c solutions/*/*.c solutions/*/*.h)
+C_SOURCES = $(wildcard tests/*.c tests/*.h tests/harness/*.c tests/harness/*.h tests/fuzz/*.c tools/*.c solutions/*/*.c solutions/*/*.h)
 format: build/tools/skelgen ## apply .clang-format to the course's C, then rewrite the skeletons
 	@clang-format -i $(C_SOURCES) && $(MAKE) --no-print-directory -s skeletons
 	@echo "formatted; mutant patches whose context changed need remaking (tests/README.md)"

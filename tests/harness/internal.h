@@ -1,0 +1,73 @@
+/*
+ * internal.h - what the harness's modules share; tests include harness.h only.
+ *
+ * The modules, along the harness's seams:
+ *   util.c     time, growing buffers, formatted strings
+ *   report.c   steps, failures, skips (what a student reads)
+ *   proc.c     starting programs, the I/O loop, waits, exits; the test's lifecycle
+ *   text.c     checks of printed text, line parsers
+ *   procfs.c   hygiene from /proc: fds, sockets, zombies, state
+ *   net.c      sockets as a peer
+ *   sandbox.c  namespaces, private files, temp dirs
+ *   main.c     the test program's main and its report to the grader
+ */
+#ifndef SOCKLAB_HARNESS_INTERNAL_H
+#define SOCKLAB_HARNESS_INTERNAL_H
+
+#include "../harness.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define SL_MAX_PROCS 32
+#define SL_MAX_STEPS 24
+#define SL_DEFAULT_WAIT 5.0
+
+/* A growing, NUL-terminated byte buffer. */
+struct sl_buf {
+    char *data;
+    size_t len, cap;
+};
+
+struct sl_proc {
+    pid_t pid;
+    int in, out, err; /* our ends of the child's stdin/stdout/stderr; -1 once closed */
+    struct sl_buf obuf, ebuf;
+    size_t ocursor, ecursor; /* where sl_wait_line / sl_wait_err look next */
+    bool exited, exit_logged;
+    int status;
+    char *name; /* the program's short name, for messages */
+    char *cmdline;
+    char line[1024];
+};
+
+/* Per-test state; each test runs in its own worker process. */
+extern struct sl_proc *sl_procs[SL_MAX_PROCS];
+extern int sl_nprocs;
+
+/* util.c */
+double sl_now(void); /* CLOCK_MONOTONIC, in seconds */
+void sl_buf_append(struct sl_buf *b, const char *s, size_t n);
+char *sl_xvasprintf(const char *fmt, va_list ap);
+char *sl_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* text made fit for one report line: \n shown as "\\n", control bytes '?',
+ * cut to max bytes; a new string */
+char *sl_one_line(const char *text, size_t max);
+
+/* report.c: fail the test with keyed lines (status:, expected:, got:,
+ * step:, try:) that the grader lays out. */
+void sl_fail_with(const char *status, const char *expected, const char *got) __attribute__((noreturn));
+
+/* proc.c */
+const char *sl_describe_status(int st, char *buf, size_t len);
+void sl_kill_group(struct sl_proc *p);
+void sl_pump(struct sl_proc *p, double until);
+
+/* sandbox.c */
+void sl_sandbox_enter(void);
+void sl_tmpdir_remove(void); /* remove this test's sl_tmpdir(), if made */
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * procfs.c - hygiene read from /proc: open fds, sockets, zombies, process state.
+ */
+#define _GNU_SOURCE
+#include "internal.h"
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- hygiene ------------------------------------------------------------- */
+
+int sl_fd_count(const struct sl_proc *p)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)p->pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+int sl_zombie_count(const struct sl_proc *p)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return -1;
+    int zombies = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char path[300], stat[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t n = fread(stat, 1, sizeof stat - 1, f);
+        fclose(f);
+        stat[n] = '\0';
+        char *rp = strrchr(stat, ')'); /* the command name may hold spaces */
+        char state;
+        int ppid;
+        if (rp && sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == p->pid && state == 'Z')
+            zombies++;
+    }
+    closedir(d);
+    return zombies;
+}
+
+const char *sl_fd_target(const struct sl_proc *p, int fd, char *buf, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)p->pid, fd);
+    ssize_t n = readlink(path, buf, len - 1);
+    if (n < 0)
+        return NULL;
+    buf[n] = '\0';
+    return buf;
+}
+
+int sl_socket_count(const struct sl_proc *p, char *desc, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)p->pid);
+    DIR *d = opendir(path);
+    if (!d)
+        sl_fail("to read the open fds of the running program", "opendir %s: %s", path, strerror(errno));
+    int n = 0;
+    size_t used = 0;
+    if (desc && len)
+        desc[0] = '\0';
+    for (struct dirent *e; (e = readdir(d));) {
+        char link[128];
+        if (e->d_name[0] == '.' || !sl_fd_target(p, (int)strtol(e->d_name, NULL, 10), link, sizeof link) ||
+            strncmp(link, "socket:[", 8) != 0)
+            continue;
+        n++;
+        if (desc && used < len) {
+            int w = snprintf(desc + used, len - used, "%s%s=%s", used ? " " : "", e->d_name, link);
+            if (w > 0)
+                used += (size_t)w < len - used ? (size_t)w : len - used;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* The state letter of the program in /proc/PID/stat ('R' running, 'S'
+ * sleeping, 'Z' exited, not yet reaped), or 'X' when it is gone. */
+static char proc_state(const struct sl_proc *p)
+{
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)p->pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 'X';
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *paren = strrchr(stat, ')'); /* the name may hold spaces */
+    return paren && paren[1] == ' ' && paren[2] ? paren[2] : 'X';
+}
+
+void sl_wait_blocked(struct sl_proc *p, double seconds)
+{
+    double until = sl_now() + sl_deadline(seconds);
+    char state;
+    while ((state = proc_state(p)) != 'S' && state != 'Z' && state != 'X' && sl_now() < until) {
+        struct timespec tick = {0, 1000000};
+        nanosleep(&tick, NULL); /* a bounded poll of /proc: there is no event for "blocked" */
+    }
+    sl_step("waited for `%s` to block", p->name);
+    char want[256];
+    snprintf(want, sizeof want, "%s to wait (blocked reading its input, say) until the test acts", p->name);
+    sl_expect(state == 'S', want, "%s",
+              state == 'Z' || state == 'X' ? "it exited instead" : "it kept running without waiting");
+}

@@ -1,0 +1,93 @@
+/*
+ * report.c - steps, failures and skips: what a failing test tells the student.
+ */
+#define _GNU_SOURCE
+#include "internal.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *steps[SL_MAX_STEPS];
+static int nsteps, steps_dropped;
+
+/* ---- steps, failures, skips -------------------------------------------- */
+
+void sl_step(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = sl_xvasprintf(fmt, ap);
+    va_end(ap);
+    if (nsteps == SL_MAX_STEPS) { /* keep the first few and the latest */
+        free(steps[4]);
+        memmove(&steps[4], &steps[5], sizeof steps[0] * (SL_MAX_STEPS - 5));
+        nsteps--;
+        steps_dropped++;
+    }
+    steps[nsteps++] = s;
+}
+
+static const char *last_cmdline(void)
+{
+    for (int i = sl_nprocs - 1; i >= 0; i--)
+        if (sl_procs[i])
+            return sl_procs[i]->cmdline;
+    return NULL;
+}
+
+/* Fail the test with a report in keyed lines the grader lays out:
+ * status:, expected:, got:, step:, try:. */
+void sl_fail_with(const char *status, const char *expected, const char *got)
+{
+    struct sl_buf m = {0};
+    sl_buf_append(&m, "", 0);
+    char *e = sl_one_line(expected, 400), *g = sl_one_line(got, 600);
+    if (status) {
+        char *st = sl_xasprintf("status: %s\n", status);
+        sl_buf_append(&m, st, strlen(st));
+        free(st);
+    }
+    char *head = sl_xasprintf("expected: %s\ngot: %s\n", e, g);
+    sl_buf_append(&m, head, strlen(head));
+    free(head);
+    free(e);
+    free(g);
+    for (int i = 0; i < nsteps; i++) {
+        char *s = sl_one_line(steps[i], 300);
+        char *l = i == 4 && steps_dropped
+                      ? sl_xasprintf("step: (%d more steps)\nstep: %d. %s\n", steps_dropped,
+                                     i + 1 + steps_dropped, s)
+                      : sl_xasprintf("step: %d. %s\n", i + 1 + (i >= 4 ? steps_dropped : 0), s);
+        sl_buf_append(&m, l, strlen(l));
+        free(l);
+        free(s);
+    }
+    const char *cmd = last_cmdline();
+    if (cmd) {
+        char *t = sl_xasprintf("try: %s\n", cmd);
+        sl_buf_append(&m, t, strlen(t));
+        free(t);
+    }
+    cr_assert_fail("%s", m.data);
+    abort(); /* not reached */
+}
+
+void sl_fail(const char *expected, const char *got_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, got_fmt);
+    char *got = sl_xvasprintf(got_fmt, ap);
+    va_end(ap);
+    sl_fail_with(NULL, expected, got);
+}
+
+void sl_skip(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *why = sl_xvasprintf(fmt, ap);
+    va_end(ap);
+    cr_skip_test("%s", why);
+    abort();
+}
