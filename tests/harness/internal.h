@@ -65,9 +65,17 @@ void sl_fail_with(const char *status, const char *expected, const char *got) __a
 const char *sl_describe_status(int st, char *buf, size_t len);
 void sl_kill_group(struct sl_proc *p);
 void sl_pump(struct sl_proc *p, double until);
+void sl_proc_end_all(void); /* kill and reap every program of this test */
 
 /* sandbox.c */
 void sl_sandbox_enter(void);
 void sl_tmpdir_remove(void); /* remove this test's sl_tmpdir(), if made */
+/* In a program's child, just before exec: drop every capability but those
+ * in keep_caps (a mask of 1ULL << CAP_*), set no_new_privs, apply the
+ * resource limits. 0, or -1 with errno set. */
+int sl_sandbox_child(unsigned long long keep_caps);
+/* If a program ended (wait status) because it hit one of those limits,
+ * what to tell the student ("over the 1 GiB memory limit"); else NULL. */
+const char *sl_limit_hit(int status);
 
 #endif

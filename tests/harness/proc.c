@@ -130,6 +130,8 @@ static void child_exec(const char *path, char *const argv[], const char *dir, in
             close(fd);
     if (dir && chdir(dir) < 0)
         goto fail;
+    if (sl_sandbox_child(0) != 0)
+        goto fail;
     execv(path, argv);
 fail:;
     int e = errno;
@@ -296,7 +298,10 @@ void sl_pump(struct sl_proc *p, double until)
 
 const char *sl_describe_status(int st, char *buf, size_t len)
 {
-    if (WIFEXITED(st))
+    const char *limit = sl_limit_hit(st);
+    if (limit)
+        snprintf(buf, len, "killed: %s", limit);
+    else if (WIFEXITED(st))
         snprintf(buf, len, "exit code %d", WEXITSTATUS(st));
     else if (WIFSIGNALED(st))
         snprintf(buf, len, "killed by %s%s", sigabbrev_np(WTERMSIG(st)) ? "SIG" : "signal ",
@@ -472,27 +477,12 @@ const char *sl_cmdline(const struct sl_proc *p)
     return p->cmdline;
 }
 
-/* ---- test lifecycle ------------------------------------------------------ */
-
-void sl_test_init(void)
-{
-    signal(SIGPIPE, SIG_IGN);
-    /* Not dumpable: the student's programs (same user) cannot open our
-     * /proc/PID/fd, where the grader's results pipe is. */
-    prctl(PR_SET_DUMPABLE, 0);
-    /* Orphans of the student's programs (a forked server's children) come
-     * to us, so that they can be killed and reaped at the end. */
-    prctl(PR_SET_CHILD_SUBREAPER, 1);
-}
-
-void sl_test_fini(void)
+/* End every program this test started: kill each process group, reap. */
+void sl_proc_end_all(void)
 {
     for (int i = 0; i < sl_nprocs; i++) {
         sl_kill_group(sl_procs[i]);
         if (!sl_procs[i]->exited)
             waitpid(sl_procs[i]->pid, NULL, 0);
     }
-    while (waitpid(-1, NULL, WNOHANG) > 0) /* reap adopted orphans */
-        ;
-    sl_tmpdir_remove();
 }

@@ -9,11 +9,13 @@
 #include <limits.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -218,4 +220,39 @@ void sl_tmpdir_remove(void)
 {
     if (sl_tmpdir_path[0])
         nftw(sl_tmpdir_path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- what a program under test may do ------------------------------------ */
+
+int sl_sandbox_child(unsigned long long keep_caps)
+{
+    (void)keep_caps; /* not yet: capabilities, no_new_privs, resource limits */
+    return 0;
+}
+
+const char *sl_limit_hit(int status)
+{
+    (void)status; /* not yet: no resource limits are set */
+    return NULL;
+}
+
+/* ---- test lifecycle ------------------------------------------------------ */
+
+void sl_test_init(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    /* Not dumpable: the student's programs (same user) cannot open our
+     * /proc/PID/fd, where the grader's results pipe is. */
+    prctl(PR_SET_DUMPABLE, 0);
+    /* Orphans of the student's programs (a forked server's children) come
+     * to us, so that they can be killed and reaped at the end. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+void sl_test_fini(void)
+{
+    sl_proc_end_all();
+    while (waitpid(-1, NULL, WNOHANG) > 0) /* reap adopted orphans */
+        ;
+    sl_tmpdir_remove();
 }
