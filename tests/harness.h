@@ -31,6 +31,7 @@
 #include <criterion/criterion.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 /* ---- declaring graded tests ------------------------------------------- */
@@ -61,7 +62,8 @@ void sl_test_fini(void);
 /* Record a step of the test's script, shown to the student on failure. */
 void sl_step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* End the test as failed: "expected ..., but got ..." with the steps so far.
+/* End the test as failed: "expected ..., but got ..." with the steps so far
+ * and the line of the test that failed ("at: tests/03-bind-and-ports.c:212").
  * `expected` is plain text; `got_fmt` is a printf format. Each becomes one
  * line of the report (newlines are shown as \n). */
 void sl_fail(const char *expected, const char *got_fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
@@ -80,21 +82,52 @@ void sl_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)
 /* Scale a deadline for slow builds (SOCKLAB_SLOW=N under valgrind/ASan). */
 double sl_deadline(double seconds);
 
+/* The monotonic clock (CLOCK_MONOTONIC), in seconds. */
+double sl_now(void);
+
 /* ---- programs under test ------------------------------------------------ */
 
 struct sl_proc;
 
-/* Start a program with the NULL-terminated arguments. `prog` is a program of
- * the lesson being graded ("sockinfo") or, when the lesson has none of that
- * name, a tool on PATH ("getent", "socat"); a missing tool skips the test
- * with a note to run `make deps`. stdin, stdout and stderr are pipes; the
+/* How to start a program: sl_startx(&(struct sl_opts){.prog = ..., ...}).
+ * Every field but prog may be left out. */
+struct sl_limit {
+    bool set;
+    int resource; /* RLIMIT_NOFILE, RLIMIT_AS ... */
+    rlim_t soft, hard;
+};
+#define SL_MAX_LIMITS 4
+struct sl_opts {
+    /* A program of the lesson being graded ("listener"), found only in its
+     * build directory ($SOCKLAB_BIN); or a real peer listed in
+     * tests/peers.txt ("socat"), found on PATH; or a path ("/bin/cat"). */
+    const char *prog;
+    const char *const *args;               /* the arguments after the name: SL_ARGS("127.0.0.1", "0") */
+    const char *const *env;                /* added to the environment: SL_ARGS("LD_PRELOAD=...") */
+    const char *dir;                       /* working directory (default: the test's) */
+    const char *stdin_file;                /* stdin from this file (default: a pipe, see sl_write) */
+    struct sl_limit limits[SL_MAX_LIMITS]; /* {SL_LIMIT(RLIMIT_NOFILE, 64)}: only lower the sandbox's */
+    unsigned long long keep_caps;          /* capabilities to keep: 1ULL << CAP_NET_RAW */
+};
+/* A NULL-terminated list of strings, for .args and .env. */
+#define SL_ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+/* A resource limit for .limits: soft and hard both `value`. */
+#define SL_LIMIT(res, value)                                                                                 \
+    {                                                                                                        \
+        .set = true, .resource = (res), .soft = (value), .hard = (value)                                     \
+    }
+
+/* Start a program as opts says. stdout and stderr are pipes that the
+ * harness drains all the time (see "The I/O loop" in tests/README.md); the
  * child runs in its own process group, with no other fds open, and dies
- * with the test. Never returns NULL (a failure to start fails the test). */
+ * with the test. A missing peer skips the test ("run make deps"); a missing
+ * lesson program fails it ("was not built"). Never returns NULL. */
+struct sl_proc *sl_startx(const struct sl_opts *opts);
+
+/* Short forms: sl_start(prog, args..., NULL) and sl_startv(prog, argv),
+ * argv[0] being the program's name. */
 struct sl_proc *sl_start(const char *prog, ...) __attribute__((sentinel));
 struct sl_proc *sl_startv(const char *prog, char *const argv[]);
-
-/* Like sl_start, in the working directory `dir`. */
-struct sl_proc *sl_start_in(const char *dir, const char *prog, ...) __attribute__((sentinel));
 
 /* Start a program, close its stdin and wait (default deadline: 5 s) for it
  * to exit. Output is captured; check it with sl_expect_exit and sl_out. */
@@ -102,10 +135,15 @@ struct sl_proc *sl_run(const char *prog, ...) __attribute__((sentinel));
 
 /* Wait until the program prints a line containing `needle` on stdout (or
  * on stderr, with sl_wait_err). Returns that line (without '\n'), valid
- * until the proc is freed. Fails the test at the deadline, or if the
- * program exits first, saying what it printed. */
+ * until the next wait on that program. Fails the test at the deadline, or
+ * if the program exits first, saying what it printed. */
 const char *sl_wait_line(struct sl_proc *p, const char *needle, double seconds);
 const char *sl_wait_err(struct sl_proc *p, const char *needle, double seconds);
+
+/* Wait for a line containing `needle` that ends in ":PORT" (an address
+ * "listening on 127.0.0.1:41234", "[::1]:41234"); returns PORT (1-65535)
+ * and, when line is not NULL, the line. Fails on a port 0 or none. */
+int sl_wait_port(struct sl_proc *p, const char *needle, double seconds, const char **line);
 
 /* Wait for the program to exit; its wait status, as waitpid gives it. At
  * the deadline the whole process group is killed and the test fails as
@@ -120,13 +158,26 @@ void sl_expect_exit(struct sl_proc *p, int code);
 /* Same, but accept any non-zero exit code (not a crash). */
 void sl_expect_failure(struct sl_proc *p);
 
-/* Everything the program wrote so far to stdout / stderr ("" if nothing). */
+/* Everything the program wrote so far to stdout / stderr ("" if nothing).
+ * Of a flood, the first and the last megabytes are kept, with a line
+ * saying how many bytes between them were not. */
 const char *sl_out(struct sl_proc *p);
 const char *sl_err(struct sl_proc *p);
 
-/* Write to the program's stdin (all of it); close its stdin. */
+/* Write to the program's stdin, all of it, while draining every program's
+ * output (a program that echoes what it reads never blocks the test); fails
+ * if the program stops reading for 5 s or exits first. sl_write writes a
+ * string, sl_write_bytes len bytes. */
 void sl_write(struct sl_proc *p, const char *text);
+void sl_write_bytes(struct sl_proc *p, const void *data, size_t len);
 void sl_close_stdin(struct sl_proc *p);
+
+/* The next len bytes the program writes on stdout (its stdout as a byte
+ * stream, read apart from sl_wait_line's lines), into buf; fails if they do
+ * not come by the deadline. sl_expect_out checks they are exactly `data`,
+ * naming the first byte that differs. */
+void sl_read_out(struct sl_proc *p, void *buf, size_t len, double seconds);
+void sl_expect_out(struct sl_proc *p, const void *data, size_t len, double seconds);
 
 /* Send a signal to the program's whole process group. */
 void sl_signal(struct sl_proc *p, int sig);
@@ -151,10 +202,19 @@ void sl_expect_one_line_error(struct sl_proc *p);
  * reports a usage error (code 2) or a runtime error (code 1). */
 void sl_expect_error(struct sl_proc *p, int code, const char *needle);
 
+/* Iterate over the lines of text: copies the line at *cursor (without its
+ * '\n', cut to len) into buf and moves *cursor past it; NULL at the end.
+ *   for (const char *s = text, *l; (l = sl_next_line(&s, buf, sizeof buf));) */
+const char *sl_next_line(const char **cursor, char *buf, size_t len);
+
 /* The value of "key=" in a line of space-separated key=value fields ("fd=3
  * kind=tcp ..."), up to the next space, copied into buf; NULL if the line
  * has no such field. */
 const char *sl_field(const char *line, const char *key, char *buf, size_t len);
+
+/* The value of the line "KEY   VALUE" of text (KEY its first word, VALUE
+ * the rest after the spaces), copied into buf; NULL if no line starts so. */
+const char *sl_line_value(const char *text, const char *key, char *buf, size_t len);
 
 /* The first line of `text` that contains `needle` (copied into buf), or
  * NULL. */
@@ -162,6 +222,10 @@ const char *sl_find_line(const char *text, const char *needle, char *buf, size_t
 
 /* Count the lines of `text` that contain `needle`. */
 int sl_count_lines(const char *text, const char *needle);
+
+/* Parse the last number after `key` in a line ("port 41234" -> 41234 with
+ * key "port "); -1 if there is none. */
+long sl_number_after(const char *line, const char *key);
 
 /* ---- hygiene ------------------------------------------------------------- */
 
@@ -185,22 +249,75 @@ int sl_socket_count(const struct sl_proc *p, char *desc, size_t len);
  * (No event tells "blocked", so this polls /proc every millisecond.) */
 void sl_wait_blocked(struct sl_proc *p, double seconds);
 
-/* ---- sockets, as a peer ---------------------------------------------------*/
+/* ---- sockets, as a peer ---------------------------------------------------
+ * Hosts are numeric ("127.0.0.1", "::1"). Every fd returned is blocking and
+ * close-on-exec; every wait below keeps draining the programs' output and
+ * fails at its deadline with what was expected and what came. */
 
 /* A TCP port on loopback that nothing listens on right now (bind port 0,
  * read it back, close). Programs should take port 0 and say which port
  * they got; use this only where a test needs to name a port first. */
 int sl_free_port(void);
 
-/* Connect over TCP to host:port (numeric) within the deadline: call it
- * after the server's ready line, since a refused connection fails the test
- * at once. Returns the fd (blocking, close-on-exec); fails the test if the
- * connection is refused or not made by the deadline. */
-int sl_tcp_connect(const char *host, int port, double seconds);
+/* The loopback address 127.0.0.N (N 1-254) as text: each test may use
+ * several (127.0.0.1, 127.0.0.2 ...), all on lo. */
+const char *sl_loopback(int n);
 
-/* Parse the last number after `key` in a line ("port 41234" -> 41234 with
- * key "port "); -1 if there is none. */
-long sl_number_after(const char *line, const char *key);
+/* Skip the test unless IPv6 loopback (::1) works here. */
+void sl_need_ipv6(void);
+
+/* The ephemeral port range of this network namespace. */
+void sl_port_range(int *low, int *high);
+
+/* The local / remote port of a socket (getsockname / getpeername). */
+int sl_local_port(int fd);
+int sl_remote_port(int fd);
+
+/* Connect over TCP to host:port. sl_tcp_connect fails the test if the
+ * connection is refused or not made by the deadline; sl_tcp_try_connect
+ * returns -1 with errno set (ECONNREFUSED when nothing listens there). */
+int sl_tcp_connect(const char *host, int port, double seconds);
+int sl_tcp_try_connect(const char *host, int port, double seconds);
+
+/* Listen on host, port 0 (the kernel picks); the port into *port. */
+int sl_tcp_listen(const char *host, int *port);
+
+/* Accept one connection on a listening fd within the deadline. */
+int sl_tcp_accept(int lfd, double seconds);
+
+/* A UDP socket bound to host, port 0 (its port into *port, if not NULL);
+ * with sl_udp_connect, connected to host:port as well. */
+int sl_udp_bind(const char *host, int *port);
+int sl_udp_connect(const char *host, int port);
+
+/* Send one datagram on a connected UDP socket and wait for one reply:
+ * its length (copied into reply, cut to cap), or -1 if none came by the
+ * deadline (a loss is for the test to judge). */
+ssize_t sl_udp_exchange(int fd, const void *msg, size_t len, void *reply, size_t cap, double seconds);
+
+/* One datagram within the deadline: its length, or -1 if none came. */
+ssize_t sl_udp_recv(int fd, void *buf, size_t cap, double seconds);
+
+/* Unix domain sockets at path (SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET):
+ * listen (bound there), or connect to a listener there. */
+int sl_unix_listen(const char *path, int type);
+int sl_unix_connect(const char *path, int type, double seconds);
+
+/* Write all len bytes on a socket within the deadline (short writes and
+ * EINTR handled); fails if the peer resets or stops reading. */
+void sl_send(int fd, const void *data, size_t len, double seconds);
+
+/* Read exactly len bytes within the deadline; fails on end of file, a
+ * reset or the deadline, saying how many bytes came. sl_expect_recv checks
+ * they are exactly `data`, naming the first byte that differs. */
+void sl_recv_exact(int fd, void *buf, size_t len, double seconds);
+void sl_expect_recv(int fd, const void *data, size_t len, double seconds);
+
+/* Expect the peer (`who`, "echo_server") to close the connection: end of
+ * file within the deadline, any bytes before it ignored; or to reset it
+ * (ECONNRESET: it closed with unread data, or SO_LINGER 0). */
+void sl_expect_eof(int fd, const char *who, double seconds);
+void sl_expect_reset(int fd, const char *who, double seconds);
 
 /* ---- the sandbox --------------------------------------------------------- */
 
@@ -218,5 +335,59 @@ void sl_private_hosts(const char *content);
 
 /* A fresh directory for this test, removed when it ends. */
 const char *sl_tmpdir(void);
+
+/* ---- where a failure happened --------------------------------------------
+ * Each call that can fail the test first notes the test's own file and
+ * line, which the report shows ("at: tests/03-bind-and-ports.c:212") and
+ * Criterion's log points to. The harness's own files are built with
+ * SL_HARNESS_INTERNAL and call the functions themselves. */
+void sl_here(const char *file, int line);
+#ifndef SL_HARNESS_INTERNAL
+#define SL_AT_(call) (sl_here(__FILE__, __LINE__), call)
+#define sl_fail(...) SL_AT_(sl_fail(__VA_ARGS__))
+#define sl_skip(...) SL_AT_(sl_skip(__VA_ARGS__))
+#define sl_startx(...) SL_AT_(sl_startx(__VA_ARGS__))
+#define sl_start(...) SL_AT_(sl_start(__VA_ARGS__))
+#define sl_startv(...) SL_AT_(sl_startv(__VA_ARGS__))
+#define sl_run(...) SL_AT_(sl_run(__VA_ARGS__))
+#define sl_wait_line(...) SL_AT_(sl_wait_line(__VA_ARGS__))
+#define sl_wait_err(...) SL_AT_(sl_wait_err(__VA_ARGS__))
+#define sl_wait_port(...) SL_AT_(sl_wait_port(__VA_ARGS__))
+#define sl_wait_exit(...) SL_AT_(sl_wait_exit(__VA_ARGS__))
+#define sl_expect_exit(...) SL_AT_(sl_expect_exit(__VA_ARGS__))
+#define sl_expect_failure(...) SL_AT_(sl_expect_failure(__VA_ARGS__))
+#define sl_write(...) SL_AT_(sl_write(__VA_ARGS__))
+#define sl_write_bytes(...) SL_AT_(sl_write_bytes(__VA_ARGS__))
+#define sl_read_out(...) SL_AT_(sl_read_out(__VA_ARGS__))
+#define sl_expect_out(...) SL_AT_(sl_expect_out(__VA_ARGS__))
+#define sl_expect_contains(...) SL_AT_(sl_expect_contains(__VA_ARGS__))
+#define sl_expect_not_contains(...) SL_AT_(sl_expect_not_contains(__VA_ARGS__))
+#define sl_expect_one_line_error(...) SL_AT_(sl_expect_one_line_error(__VA_ARGS__))
+#define sl_expect_error(...) SL_AT_(sl_expect_error(__VA_ARGS__))
+#define sl_socket_count(...) SL_AT_(sl_socket_count(__VA_ARGS__))
+#define sl_wait_blocked(...) SL_AT_(sl_wait_blocked(__VA_ARGS__))
+#define sl_free_port(...) SL_AT_(sl_free_port(__VA_ARGS__))
+#define sl_need_ipv6(...) SL_AT_(sl_need_ipv6(__VA_ARGS__))
+#define sl_port_range(...) SL_AT_(sl_port_range(__VA_ARGS__))
+#define sl_local_port(...) SL_AT_(sl_local_port(__VA_ARGS__))
+#define sl_remote_port(...) SL_AT_(sl_remote_port(__VA_ARGS__))
+#define sl_tcp_connect(...) SL_AT_(sl_tcp_connect(__VA_ARGS__))
+#define sl_tcp_try_connect(...) SL_AT_(sl_tcp_try_connect(__VA_ARGS__))
+#define sl_tcp_listen(...) SL_AT_(sl_tcp_listen(__VA_ARGS__))
+#define sl_tcp_accept(...) SL_AT_(sl_tcp_accept(__VA_ARGS__))
+#define sl_udp_bind(...) SL_AT_(sl_udp_bind(__VA_ARGS__))
+#define sl_udp_connect(...) SL_AT_(sl_udp_connect(__VA_ARGS__))
+#define sl_udp_exchange(...) SL_AT_(sl_udp_exchange(__VA_ARGS__))
+#define sl_udp_recv(...) SL_AT_(sl_udp_recv(__VA_ARGS__))
+#define sl_unix_listen(...) SL_AT_(sl_unix_listen(__VA_ARGS__))
+#define sl_unix_connect(...) SL_AT_(sl_unix_connect(__VA_ARGS__))
+#define sl_send(...) SL_AT_(sl_send(__VA_ARGS__))
+#define sl_recv_exact(...) SL_AT_(sl_recv_exact(__VA_ARGS__))
+#define sl_expect_recv(...) SL_AT_(sl_expect_recv(__VA_ARGS__))
+#define sl_expect_eof(...) SL_AT_(sl_expect_eof(__VA_ARGS__))
+#define sl_expect_reset(...) SL_AT_(sl_expect_reset(__VA_ARGS__))
+#define sl_private_hosts(...) SL_AT_(sl_private_hosts(__VA_ARGS__))
+#define sl_tmpdir(...) SL_AT_(sl_tmpdir(__VA_ARGS__))
+#endif
 
 #endif

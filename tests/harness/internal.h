@@ -4,7 +4,7 @@
  * The modules, along the harness's seams:
  *   util.c     time, growing buffers, formatted strings
  *   report.c   steps, failures, skips (what a student reads)
- *   proc.c     starting programs, the I/O loop, waits, exits; the test's lifecycle
+ *   proc.c     starting programs, the I/O loop, waits, exits
  *   text.c     checks of printed text, line parsers
  *   procfs.c   hygiene from /proc: fds, sockets, zombies, state
  *   net.c      sockets as a peer
@@ -14,6 +14,7 @@
 #ifndef SOCKLAB_HARNESS_INTERNAL_H
 #define SOCKLAB_HARNESS_INTERNAL_H
 
+#define SL_HARNESS_INTERNAL /* the functions themselves, not the macros that note the caller */
 #include "../harness.h"
 
 #include <limits.h>
@@ -32,11 +33,28 @@ struct sl_buf {
     size_t len, cap;
 };
 
+/* Output kept per stream: everything, up to SL_KEEP_MAX bytes; past that
+ * the first SL_HEAD_KEEP bytes and the latest SL_KEEP_MAX / 2 at least. */
+#define SL_KEEP_MAX (32u << 20)
+#define SL_HEAD_KEEP (1u << 20)
+
+/* One output stream of a program (its stdout or its stderr). Offsets are
+ * counted from the stream's first byte. */
+struct sl_stream {
+    int fd;             /* our end of the pipe; -1 once at end of file */
+    struct sl_buf buf;  /* the bytes [base, total) */
+    size_t base, total; /* bytes dropped from the front; bytes received */
+    struct sl_buf head; /* the first SL_HEAD_KEEP bytes, once any are dropped */
+    struct sl_buf view; /* head, a note, then buf: what sl_out shows of a flood */
+    size_t line_at;     /* where sl_wait_line looks next */
+    size_t read_at;     /* where sl_read_out takes from next */
+};
+
 struct sl_proc {
     pid_t pid;
-    int in, out, err; /* our ends of the child's stdin/stdout/stderr; -1 once closed */
-    struct sl_buf obuf, ebuf;
-    size_t ocursor, ecursor; /* where sl_wait_line / sl_wait_err look next */
+    int pidfd; /* readable once it exits; -1 if the kernel has none */
+    int in;    /* our end of its stdin pipe; -1 once closed */
+    struct sl_stream out, err;
     bool exited, exit_logged;
     int status;
     char *name; /* the program's short name, for messages */
@@ -49,7 +67,6 @@ extern struct sl_proc *sl_procs[SL_MAX_PROCS];
 extern int sl_nprocs;
 
 /* util.c */
-double sl_now(void); /* CLOCK_MONOTONIC, in seconds */
 void sl_buf_append(struct sl_buf *b, const char *s, size_t n);
 char *sl_xvasprintf(const char *fmt, va_list ap);
 char *sl_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -64,8 +81,16 @@ void sl_fail_with(const char *status, const char *expected, const char *got) __a
 /* proc.c */
 const char *sl_describe_status(int st, char *buf, size_t len);
 void sl_kill_group(struct sl_proc *p);
-void sl_pump(struct sl_proc *p, double until);
+/* One round of the test's I/O loop: wait until `until` (sl_now() time) for
+ * output on any pipe of any program, the exit of any program, or `events`
+ * on fd (-1: none); collect the output and the exits. Returns fd's revents
+ * (0 when fd is not ready yet). Every wait of the harness loops on it. */
+short sl_io_round(int fd, short events, double until);
 void sl_proc_end_all(void); /* kill and reap every program of this test */
+
+/* text.c: the first byte where a and b differ, described for a report
+ * ("byte 1048576 is 0x00, expected 0x41"), into buf; NULL if equal. */
+const char *sl_describe_diff(const void *got, const void *want, size_t len, char *buf, size_t size);
 
 /* sandbox.c */
 void sl_sandbox_enter(void);

@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "internal.h"
+#include <criterion/event.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,16 @@
 
 static char *steps[SL_MAX_STEPS];
 static int nsteps, steps_dropped;
+
+/* Where the test was at its latest call that can fail (see sl_here). */
+static const char *here_file;
+static int here_line;
+
+void sl_here(const char *file, int line)
+{
+    here_file = file;
+    here_line = line;
+}
 
 /* ---- steps, failures, skips -------------------------------------------- */
 
@@ -37,7 +48,8 @@ static const char *last_cmdline(void)
 }
 
 /* Fail the test with a report in keyed lines the grader lays out:
- * status:, expected:, got:, step:, try:. */
+ * status:, expected:, got:, at:, step:, try:. Criterion's own log points
+ * at the test's line too. */
 void sl_fail_with(const char *status, const char *expected, const char *got)
 {
     struct sl_buf m = {0};
@@ -53,6 +65,11 @@ void sl_fail_with(const char *status, const char *expected, const char *got)
     free(head);
     free(e);
     free(g);
+    if (here_file) {
+        char *at = sl_xasprintf("at: %s:%d\n", here_file, here_line);
+        sl_buf_append(&m, at, strlen(at));
+        free(at);
+    }
     for (int i = 0; i < nsteps; i++) {
         char *s = sl_one_line(steps[i], 300);
         char *l = i == 4 && steps_dropped
@@ -69,8 +86,14 @@ void sl_fail_with(const char *status, const char *expected, const char *got)
         sl_buf_append(&m, t, strlen(t));
         free(t);
     }
-    cr_assert_fail("%s", m.data);
-    abort(); /* not reached */
+    struct criterion_assert_stats stat = {
+        .message = m.data,
+        .passed = false,
+        .file = here_file ? here_file : __FILE__,
+        .line = here_file ? (unsigned)here_line : __LINE__,
+    };
+    criterion_send_assert(&stat);
+    criterion_abort_test();
 }
 
 void sl_fail(const char *expected, const char *got_fmt, ...)

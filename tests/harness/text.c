@@ -104,3 +104,37 @@ long sl_number_after(const char *line, const char *key)
     }
     return result;
 }
+
+const char *sl_next_line(const char **cursor, char *buf, size_t len)
+{
+    const char *s = *cursor;
+    if (!s || !*s)
+        return NULL;
+    size_t n = strcspn(s, "\n");
+    snprintf(buf, len, "%.*s", (int)n, s);
+    *cursor = s + n + (s[n] == '\n');
+    return buf;
+}
+
+const char *sl_line_value(const char *text, const char *key, char *buf, size_t len)
+{
+    char line[1024];
+    size_t klen = strlen(key);
+    for (const char *s = text ? text : ""; sl_next_line(&s, line, sizeof line);)
+        if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
+            snprintf(buf, len, "%s", line + klen + strspn(line + klen, " "));
+            return buf;
+        }
+    return NULL;
+}
+
+const char *sl_describe_diff(const void *got, const void *want, size_t len, char *buf, size_t size)
+{
+    const unsigned char *g = got, *w = want;
+    for (size_t i = 0; i < len; i++)
+        if (g[i] != w[i]) {
+            snprintf(buf, size, "byte %zu (counting from 0) is 0x%02x, expected 0x%02x", i, g[i], w[i]);
+            return buf;
+        }
+    return NULL;
+}

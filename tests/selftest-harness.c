@@ -1,0 +1,171 @@
+#define _GNU_SOURCE
+/*
+ * selftest-harness.c - the harness's own checks: the I/O loop, bounded
+ * output, the network helpers. Not a lesson: no points, run by hand or by
+ * `make test`:
+ *
+ *   make build/tests/selftest-harness && build/tests/selftest-harness
+ *
+ * Each check is a test of the harness against programs every system has
+ * (cat, sh) or real peers (socat), named by path or in tests/peers.txt.
+ */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define CHECK(name, desc)                                                                                    \
+    Test(harness, name, .description = desc, .timeout = SL_TEST_TIMEOUT, .init = sl_test_init,               \
+         .fini = sl_test_fini)
+
+/* len bytes of a pattern that no shift of itself matches (a counter). */
+static char *pattern(size_t len)
+{
+    char *d = malloc(len);
+    sl_expect(d != NULL, "memory for the test's data", "malloc failed");
+    for (size_t i = 0; i < len; i++)
+        d[i] = (char)(i * 7 + i / 251);
+    return d;
+}
+
+/* Send len bytes through cat and expect them back byte for byte. */
+static void through_cat(size_t len)
+{
+    char *data = pattern(len);
+    struct sl_proc *cat = sl_start("/bin/cat", NULL);
+    double t0 = sl_now();
+    sl_write_bytes(cat, data, len);
+    sl_close_stdin(cat);
+    sl_expect_out(cat, data, len, 10);
+    sl_step("%zu bytes through cat in %.3f s", len, sl_now() - t0);
+    fprintf(stderr, "harness selftest: %zu bytes through cat and back in %.3f s\n", len, sl_now() - t0);
+    sl_expect_exit(cat, 0);
+    free(data);
+}
+
+CHECK(cat_1mib, "1 MiB written to cat comes back byte-exact (no deadlock on full pipes)")
+{
+    through_cat(1u << 20);
+}
+
+CHECK(cat_10mib, "10 MiB written to cat comes back byte-exact")
+{
+    through_cat(10u << 20);
+}
+
+CHECK(two_programs, "writing to one program drains another's flood of output meanwhile")
+{
+    struct sl_proc *noisy =
+        sl_start("/bin/sh", "-c", "head -c 8388608 /dev/zero | tr '\\0' y; echo; echo done", NULL);
+    char *data = pattern(4u << 20);
+    struct sl_proc *cat = sl_start("/bin/cat", NULL);
+    sl_write_bytes(cat, data, 4u << 20);
+    sl_close_stdin(cat);
+    sl_expect_out(cat, data, 4u << 20, 10);
+    sl_wait_line(noisy, "done", 10);
+    sl_expect_exit(noisy, 0);
+    free(data);
+}
+
+CHECK(flood_is_bounded, "100 MB of output: the first and the last part kept, the rest counted")
+{
+    struct sl_proc *p =
+        sl_start("/bin/sh", "-c", "yes 0123456789abcdef | head -c 104857600; echo; echo the-end", NULL);
+    sl_wait_line(p, "the-end", 20);
+    sl_expect_exit(p, 0);
+    const char *out = sl_out(p);
+    size_t len = strlen(out);
+    sl_expect(len < (40u << 20), "at most 40 MiB of 100 MB kept", "%zu bytes kept", len);
+    sl_expect_contains(out, "bytes not kept", "the flood's text");
+    sl_expect(strncmp(out, "0123456789abcdef\n", 17) == 0, "the flood's first line kept", "%.20s", out);
+    sl_expect(len > 8 && strcmp(out + len - 8, "the-end\n") == 0, "the flood's last line kept", "%s",
+              out + (len > 40 ? len - 40 : 0));
+}
+
+CHECK(exit_seen_at_once, "an exit is seen through the pidfd, not by polling")
+{
+    double t0 = sl_now();
+    for (int i = 0; i < 20; i++)
+        sl_expect_exit(sl_run("/bin/true", NULL), 0);
+    fprintf(stderr, "harness selftest: 20 runs of true in %.3f s\n", sl_now() - t0);
+}
+
+CHECK(stdin_file_env_dir, "a program started with a file as stdin, an environment and a directory")
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/input", sl_tmpdir());
+    FILE *f = fopen(path, "w");
+    sl_expect(f && fputs("from the file\n", f) >= 0 && fclose(f) == 0, "to write the input file", "failed");
+    struct sl_proc *p = sl_startx(&(struct sl_opts){
+        .prog = "/bin/sh",
+        .args = SL_ARGS("-c", "cat; echo \"$SOCKLAB_SELFTEST\"; pwd; ulimit -n"),
+        .env = SL_ARGS("SOCKLAB_SELFTEST=set by the test"),
+        .dir = sl_tmpdir(),
+        .stdin_file = path,
+        .limits = {SL_LIMIT(RLIMIT_NOFILE, 77)},
+    });
+    sl_expect_exit(p, 0);
+    sl_expect_contains(sl_out(p), "from the file\nset by the test\n", "the program's output");
+    sl_expect_contains(sl_out(p), sl_tmpdir(), "the program's output");
+    sl_expect_contains(sl_out(p), "\n77\n", "the program's output");
+    sl_expect_contains(sl_cmdline(p), "ulimit -n 77", "the command line to paste");
+}
+
+CHECK(tcp_echo_through_socat, "the network helpers against socat: connect, send, receive, end of file")
+{
+    struct sl_proc *s = sl_start("socat", "-d", "-d", "TCP-LISTEN:0,bind=127.0.0.1", "EXEC:cat", NULL);
+    const char *line = sl_wait_err(s, "listening on", 5);
+    long port = sl_number_after(line, ":");
+    int fd = sl_tcp_connect("127.0.0.1", (int)port, 5);
+    char *data = pattern(1u << 20);
+    sl_send(fd, data, 1u << 20, 5);
+    shutdown(fd, SHUT_WR);
+    sl_expect_recv(fd, data, 1u << 20, 5);
+    sl_expect_eof(fd, "socat", 5);
+    close(fd);
+    free(data);
+}
+
+CHECK(tcp_refused_and_reset, "a refused connection, and a reset seen as a reset")
+{
+    int lport;
+    int lfd = sl_tcp_listen(sl_loopback(2), &lport);
+    close(lfd);
+    sl_expect(sl_tcp_try_connect(sl_loopback(2), lport, 5) < 0, "a refused connection", "it connected");
+    lfd = sl_tcp_listen("127.0.0.1", &lport);
+    int c = sl_tcp_connect("127.0.0.1", lport, 5);
+    int a = sl_tcp_accept(lfd, 5);
+    sl_send(c, "unread", 6, 5);
+    sl_recv_exact(a, (char[2]){0}, 1, 5);
+    close(a); /* with 5 bytes unread: the kernel resets */
+    sl_expect_reset(c, "the test's own server", 5);
+    close(c);
+    close(lfd);
+}
+
+CHECK(udp_and_unix, "a UDP exchange with a timeout; a Unix stream connection")
+{
+    int sport;
+    int srv = sl_udp_bind("127.0.0.1", &sport);
+    int cli = sl_udp_connect("127.0.0.1", sport);
+    char reply[16];
+    sl_expect(sl_udp_exchange(cli, "ping", 4, reply, sizeof reply, 0.2) == -1, "no reply (nobody answers)",
+              "a reply");
+    char got[16];
+    sl_expect(sl_udp_recv(srv, got, sizeof got, 5) == 4, "the datagram at the server", "none");
+    close(srv);
+    close(cli);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/sock", sl_tmpdir());
+    int l = sl_unix_listen(path, SOCK_STREAM);
+    int c = sl_unix_connect(path, SOCK_STREAM, 5);
+    sl_send(c, "hi", 2, 5);
+    int a = accept(l, NULL, NULL);
+    sl_expect_recv(a, "hi", 2, 5);
+    close(a);
+    close(c);
+    close(l);
+}
