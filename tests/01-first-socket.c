@@ -34,10 +34,8 @@ struct sock_line {
 static int socket_lines(const char *text, struct sock_line *out, int max)
 {
     int n = 0;
-    for (const char *s = text; *s && n < max;) {
-        size_t len = strcspn(s, "\n");
+    for (const char *s = text; n < max && sl_next_line(&s, out[n].text, sizeof out[n].text);) {
         struct sock_line *l = &out[n];
-        snprintf(l->text, sizeof l->text, "%.*s", (int)len, s);
         char fd[32];
         if (strncmp(l->text, "fd=", 3) == 0 && sl_field(l->text, "fd=", fd, sizeof fd)) {
             char *end;
@@ -56,7 +54,6 @@ static int socket_lines(const char *text, struct sock_line *out, int max)
                 l->inode[0] = '\0';
             n++;
         }
-        s += len + (s[len] == '\n');
     }
     return n;
 }

@@ -33,15 +33,11 @@ struct row {
 static int parse_rows(const char *text, struct row *rows)
 {
     int n = 0;
-    for (const char *s = text; *s && n < MAX_ROWS;) {
-        const char *nl = strchr(s, '\n');
-        size_t len = nl ? (size_t)(nl - s) : strlen(s);
-        char line[512];
-        snprintf(line, sizeof line, "%.*s", (int)len, s);
+    char line[512];
+    for (const char *s = text; n < MAX_ROWS && sl_next_line(&s, line, sizeof line);) {
         struct row r = {0};
         if (sscanf(line, "%127s %15s %255s", r.addr, r.type, r.canon) >= 2)
             rows[n++] = r;
-        s += len + (nl != NULL);
     }
     return n;
 }
@@ -100,22 +96,12 @@ static void expect_agrees_with_getent(const char *host, bool may_fail)
  * rest after the spaces); what names the text. */
 static void expect_field(const char *text, const char *key, const char *value, const char *what)
 {
-    char line[512], want[600];
+    char got[512], want[600];
     snprintf(want, sizeof want, "%s to have the line \"%-8s %s\"", what, key, value);
-    for (const char *s = text; *s;) {
-        const char *nl = strchr(s, '\n');
-        size_t len = nl ? (size_t)(nl - s) : strlen(s);
-        snprintf(line, sizeof line, "%.*s", (int)len, s);
-        size_t klen = strlen(key);
-        if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
-            const char *v = line + klen + strspn(line + klen, " ");
-            if (strcmp(v, value) == 0)
-                return;
-            sl_fail(want, "\"%s\"", line);
-        }
-        s += len + (nl != NULL);
-    }
-    sl_fail(want, "no line starting with \"%s\" in: %s", key, *text ? text : "(nothing)");
+    if (!sl_line_value(text, key, got, sizeof got))
+        sl_fail(want, "no line starting with \"%s\" in: %s", key, *text ? text : "(nothing)");
+    if (strcmp(got, value) != 0)
+        sl_fail(want, "\"%s %s\"", key, got);
 }
 
 /* Run resolve --parse endpoint, expect exit 0, and return its output. */

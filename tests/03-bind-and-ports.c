@@ -19,10 +19,7 @@
 #include "harness.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,17 +35,11 @@
  * when alt is given too), with the port the kernel chose (not 0). */
 static int ready_port(struct sl_proc *p, const char *host, const char *alt)
 {
-    const char *line = sl_wait_line(p, "listening on ", 5);
-    const char *colon = strrchr(line, ':');
-    long port = colon ? sl_number_after(colon, ":") : -1;
-    sl_expect(port > 0 && port <= 65535,
-              "a ready line \"listening on ADDR:PORT\" with the port the kernel chose (1-65535)", "\"%s\"",
-              line);
-    if (!host)
-        return (int)port;
+    const char *line;
+    int port = sl_wait_port(p, "listening on ", 5, &line);
     char want[128], want_alt[128];
-    snprintf(want, sizeof want, "listening on %s:%ld", host, port);
-    snprintf(want_alt, sizeof want_alt, "listening on %s:%ld", alt ? alt : host, port);
+    snprintf(want, sizeof want, "listening on %s:%d", host, port);
+    snprintf(want_alt, sizeof want_alt, "listening on %s:%d", alt ? alt : host, port);
     size_t n = strcspn(line, "\r");
     if ((strlen(want) != n || strncmp(line, want, n) != 0) &&
         (strlen(want_alt) != n || strncmp(line, want_alt, n) != 0)) {
@@ -57,95 +48,7 @@ static int ready_port(struct sl_proc *p, const char *host, const char *alt)
                  alt ? want_alt : "", alt ? "\")" : "");
         sl_fail(expected, "\"%s\"", line);
     }
-    return (int)port;
-}
-
-/* Connect to host:port without retrying; returns the fd, or -1 with errno
- * set (ECONNREFUSED when nothing listens there). Fails the test if the
- * kernel gives no answer within the deadline. */
-static int try_connect(const char *host, int port)
-{
-    char service[16];
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
-    struct addrinfo *res;
-    snprintf(service, sizeof service, "%d", port);
-    int rc = getaddrinfo(host, service, &hints, &res);
-    if (rc != 0)
-        sl_fail("a numeric address", "%s: %s", host, gai_strerror(rc));
-    sl_step("connect to %s port %d", host, port);
-    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        sl_fail("a socket", "socket: %s", strerror(errno));
-    int err = 0;
-    if (connect(fd, res->ai_addr, res->ai_addrlen) < 0) {
-        err = errno;
-        if (err == EINPROGRESS) {
-            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-            socklen_t len = sizeof err;
-            if (poll(&pfd, 1, (int)(sl_deadline(5) * 1000)) != 1)
-                sl_fail("an answer to a connection on loopback", "none within 5 s");
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        }
-    }
-    freeaddrinfo(res);
-    if (err) {
-        close(fd);
-        errno = err;
-        return -1;
-    }
-    fcntl(fd, F_SETFL, 0);
-    return fd;
-}
-
-/* Wait until the peer of fd closes the connection (end of file). */
-static void expect_eof(int fd, const char *who)
-{
-    char buf[256], want[160];
-    snprintf(want, sizeof want, "%s to accept the connection and close it (end of file)", who);
-    for (;;) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        if (poll(&pfd, 1, (int)(sl_deadline(5) * 1000)) != 1)
-            sl_fail(want, "the connection still open after 5 s");
-        ssize_t n = read(fd, buf, sizeof buf);
-        if (n == 0)
-            return;
-        if (n < 0)
-            sl_fail(want, "read: %s", strerror(errno));
-    }
-}
-
-/* The local port of a connected socket. */
-static int local_port(int fd)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-        sl_fail("getsockname to work", "%s", strerror(errno));
-    return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                          : ((struct sockaddr_in *)&ss)->sin_port);
-}
-
-/* The ephemeral port range of this network namespace. */
-static void port_range(int *low, int *high)
-{
-    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
-    if (!f || fscanf(f, "%d %d", low, high) != 2)
-        sl_fail("to read /proc/sys/net/ipv4/ip_local_port_range", "%s", strerror(errno));
-    fclose(f);
-}
-
-/* Skip the test unless this machine has IPv6 on loopback (::1). */
-static void need_ipv6_loopback(void)
-{
-    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        sl_skip("this machine has no IPv6 loopback address ::1 (%s)", strerror(e));
-    }
-    close(fd);
+    return port;
 }
 
 /* Make a connection to 127.0.0.1:PORT that is in TIME_WAIT on the
@@ -157,8 +60,7 @@ static int server_side_time_wait(void)
     struct sl_proc *a = sl_start("listener", "--reuseaddr", "127.0.0.1", "0", NULL);
     int port = ready_port(a, "127.0.0.1", NULL);
     int fd = sl_tcp_connect("127.0.0.1", port, 5);
-    sl_step("wait for listener to close the connection first");
-    expect_eof(fd, "listener");
+    sl_expect_eof(fd, "listener", 5); /* it closes first */
     close(fd);
     sl_step("closed our end second: listener's end of it is now in TIME_WAIT");
     sl_close_stdin(a);
@@ -190,11 +92,8 @@ struct sock_line {
 static int socket_lines(const char *text, struct sock_line *out, int max)
 {
     int n = 0;
-    for (const char *s = text; *s && n < max;) {
-        size_t len = strcspn(s, "\n");
+    for (const char *s = text; n < max && sl_next_line(&s, out[n].text, sizeof out[n].text);) {
         struct sock_line *l = &out[n];
-        snprintf(l->text, sizeof l->text, "%.*s", (int)len, s);
-        s += len + (s[len] == '\n');
         if (!strstr(l->text, "state="))
             continue;
         char inode[32];
@@ -249,60 +148,20 @@ static void expect_scene_states(const struct sock_line *s, int n)
     sl_expect(n == 6, "6 socket lines", "%d", n);
 }
 
-/* ss's name of a state as RFC 793 (and sockstate) writes it. */
-static const char *rfc_state(const char *ss_state)
-{
-    if (strcmp(ss_state, "ESTAB") == 0)
-        return "ESTABLISHED";
-    if (strcmp(ss_state, "SYN-RECV") == 0)
-        return "SYN-RECEIVED";
-    if (strcmp(ss_state, "UNCONN") == 0)
-        return "CLOSED";
-    return ss_state;
-}
-
-/* ss writes the port of a listener's remote end as "*": make it 0. */
-static void star_to_zero(char *addr, size_t len)
-{
-    size_t n = strlen(addr);
-    if (n >= 2 && strcmp(addr + n - 2, ":*") == 0 && n + 1 < len)
-        strcpy(addr + n - 1, "0");
-}
-
-/* Check each socket line against `ss -tan`: a socket with the same local
- * and remote address must be there, in the same state. */
+/* Check each socket line against the kernel's table as `ss -tan` lists
+ * it: a socket with the same local and remote address, in the same state. */
 static void expect_agrees_with_ss(const struct sock_line *s, int n)
 {
-    struct sl_proc *ss = sl_run("ss", "-tan", NULL);
-    sl_expect_exit(ss, 0);
     for (int i = 0; i < n; i++) {
-        char state[32], local[80], remote[80], line[256];
-        bool found = false;
-        for (const char *t = sl_out(ss); *t && !found;) {
-            size_t len = strcspn(t, "\n");
-            snprintf(line, sizeof line, "%.*s", (int)len, t);
-            t += len + (t[len] == '\n');
-            if (sscanf(line, "%31s %*s %*s %79s %79s", state, local, remote) != 3)
-                continue;
-            star_to_zero(remote, sizeof remote);
-            found = strcmp(local, s[i].local) == 0 && strcmp(remote, s[i].remote) == 0;
-        }
-        char expected[256];
+        char state[32], expected[256];
         snprintf(expected, sizeof expected,
                  "`ss -tan` to list a socket with local %s and remote %s, as sockstate says", s[i].local,
                  s[i].remote);
-        if (!found)
+        if (!sl_tcp_state(s[i].local, s[i].remote, state, sizeof state))
             sl_fail(expected, "no such socket in ss's list; sockstate said \"%s\"", s[i].text);
-        sl_expect(strcmp(rfc_state(state), s[i].state) == 0, "the state ss shows for that socket",
-                  "ss says %s (%s), sockstate says %s", state, rfc_state(state), s[i].state);
+        sl_expect(strcmp(state, s[i].state) == 0, "the state ss shows for that socket",
+                  "ss says %s, sockstate says %s", state, s[i].state);
     }
-}
-
-/* The port of "ADDR:PORT", or -1. */
-static long addr_port(const char *addr)
-{
-    const char *colon = strrchr(addr, ':');
-    return colon ? sl_number_after(colon, ":") : -1;
 }
 
 /* ---- listener ------------------------------------------------------------ */
@@ -315,11 +174,11 @@ GRADED(ephemeral_port, 3, "listener 127.0.0.1 0 prints the port the kernel chose
     int low, high;
     struct sl_proc *p = sl_start("listener", "127.0.0.1", "0", NULL);
     int port = ready_port(p, "127.0.0.1", NULL);
-    port_range(&low, &high);
+    sl_port_range(&low, &high);
     sl_expect(port >= low && port <= high,
               "a port in the ephemeral range of /proc/sys/net/ipv4/ip_local_port_range", "%d, not in %d-%d",
               port, low, high);
-    int fd = try_connect("127.0.0.1", port);
+    int fd = sl_tcp_try_connect("127.0.0.1", port, 5);
     sl_expect(fd >= 0, "the printed port to accept a connection", "connect: %s", strerror(errno));
     close(fd);
     sl_close_stdin(p);
@@ -337,14 +196,40 @@ GRADED(accepts_and_closes, 3, "listener accepts each connection, prints its peer
     for (int i = 0; i < 3; i++) {
         char want[64];
         int fd = sl_tcp_connect("127.0.0.1", port, 5);
-        snprintf(want, sizeof want, "accepted 127.0.0.1:%d", local_port(fd));
+        snprintf(want, sizeof want, "accepted 127.0.0.1:%d", sl_local_port(fd));
         sl_wait_line(p, want, 5);
-        expect_eof(fd, "listener");
+        sl_expect_eof(fd, "listener", 5);
         close(fd);
     }
     int fds_after = sl_fd_count(p);
     sl_expect(fds_after == fds_before, "listener to hold as many fds after 3 connections as before",
               "%d fds before, %d after: is each accepted fd closed?", fds_before, fds_after);
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+}
+
+GRADED(input_is_not_the_end, 2,
+       "listener reads 10 MiB of input and keeps accepting: only the end of input ends it",
+       "Input that is not the end (read() returned more than 0 bytes) is no reason to stop: keep "
+       "polling stdin and the listening socket until read() returns 0, then exit 0. Chapter: "
+       "'The exercise'.")
+{
+    enum { CHUNK = 1 << 20, CHUNKS = 10 };
+    static char data[CHUNK];
+    for (size_t i = 0; i < CHUNK; i++)
+        data[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+    struct sl_proc *p = sl_start("listener", "127.0.0.1", "0", NULL);
+    int port = ready_port(p, "127.0.0.1", NULL);
+    for (int i = 0; i < CHUNKS; i++) {
+        char want[64];
+        sl_write_bytes(p, data, CHUNK);
+        int fd = sl_tcp_connect("127.0.0.1", port, 5);
+        snprintf(want, sizeof want, "accepted 127.0.0.1:%d", sl_local_port(fd));
+        sl_wait_line(p, want, 5);
+        sl_expect_eof(fd, "listener", 5);
+        close(fd);
+    }
+    sl_step("listener read %d MiB of input and accepted %d connections", CHUNKS, CHUNKS);
     sl_close_stdin(p);
     sl_expect_exit(p, 0);
 }
@@ -373,10 +258,10 @@ GRADED(any_address, 2, "listener 0 binds the wildcard address: reachable on 127.
 {
     struct sl_proc *p = sl_start("listener", "0", NULL);
     int port = ready_port(p, "0.0.0.0", "[::]");
-    int fd = try_connect("127.0.0.1", port);
+    int fd = sl_tcp_try_connect("127.0.0.1", port, 5);
     sl_expect(fd >= 0, "a connection to 127.0.0.1 to work", "connect: %s", strerror(errno));
     close(fd);
-    fd = try_connect("127.0.0.2", port);
+    fd = sl_tcp_try_connect("127.0.0.2", port, 5);
     sl_expect(fd >= 0, "a connection to 127.0.0.2 (also loopback) to work", "connect: %s", strerror(errno));
     close(fd);
     sl_close_stdin(p);
@@ -390,10 +275,10 @@ GRADED(one_address, 2, "listener 127.0.0.1 0 binds that address only: 127.0.0.2 
 {
     struct sl_proc *p = sl_start("listener", "127.0.0.1", "0", NULL);
     int port = ready_port(p, "127.0.0.1", NULL);
-    int fd = try_connect("127.0.0.1", port);
+    int fd = sl_tcp_try_connect("127.0.0.1", port, 5);
     sl_expect(fd >= 0, "a connection to 127.0.0.1 to work", "connect: %s", strerror(errno));
     close(fd);
-    fd = try_connect("127.0.0.2", port);
+    fd = sl_tcp_try_connect("127.0.0.2", port, 5);
     int err = errno;
     if (fd >= 0)
         close(fd);
@@ -408,12 +293,12 @@ GRADED(ipv6, 2, "listener ::1 0 listens on IPv6 and prints [::1]:PORT",
        "The same getaddrinfo loop handles IPv6: the result's ai_family is AF_INET6, use it "
        "for socket(). Print an IPv6 address in brackets. Chapter: 'Binding an address'.")
 {
-    need_ipv6_loopback();
+    sl_need_ipv6();
     struct sl_proc *p = sl_start("listener", "::1", "0", NULL);
     int port = ready_port(p, "[::1]", NULL);
     int fd = sl_tcp_connect("::1", port, 5);
     char want[64];
-    snprintf(want, sizeof want, "accepted [::1]:%d", local_port(fd));
+    snprintf(want, sizeof want, "accepted [::1]:%d", sl_local_port(fd));
     sl_wait_line(p, want, 5);
     close(fd);
     sl_close_stdin(p);
@@ -594,7 +479,7 @@ GRADED(sockstate_ipv6, 2, "sockstate ::1 finds its IPv6 sockets in /proc/net/tcp
        "like the IPv4 word. Make the sockets with the family getaddrinfo gives. Chapter: "
        "'Reading /proc/net/tcp'.")
 {
-    need_ipv6_loopback();
+    sl_need_ipv6();
     struct sl_proc *p;
     struct sock_line s[MAX_SOCKS];
     int n = run_sockstate("::1", &p, s, MAX_SOCKS);
@@ -617,12 +502,12 @@ GRADED(sockstate_port_range, 2, "sockstate prints the ephemeral port range, and 
     struct sl_proc *p;
     struct sock_line s[MAX_SOCKS];
     int n = run_sockstate(NULL, &p, s, MAX_SOCKS);
-    port_range(&low, &high);
+    sl_port_range(&low, &high);
     snprintf(want, sizeof want, "ephemeral ports %d-%d", low, high);
     sl_expect_contains(sl_out(p), want, "sockstate's output");
     sl_expect(n == 6, "6 socket lines", "%d", n);
     for (int i = 0; i < n; i++) {
-        long port = addr_port(s[i].local);
+        long port = sl_addr_port(s[i].local);
         sl_expect(port >= low && port <= high, "every local port in the ephemeral range", "%ld in \"%s\"",
                   port, s[i].text);
     }

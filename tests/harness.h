@@ -227,6 +227,9 @@ int sl_count_lines(const char *text, const char *needle);
  * key "port "); -1 if there is none. */
 long sl_number_after(const char *line, const char *key);
 
+/* The port of "ADDR:PORT" ("127.0.0.1:41234", "[::1]:41234"), or -1. */
+long sl_addr_port(const char *addr);
+
 /* ---- hygiene ------------------------------------------------------------- */
 
 /* The number of open fds of a live program (/proc/PID/fd), or -1. */
@@ -319,6 +322,12 @@ void sl_expect_recv(int fd, const void *data, size_t len, double seconds);
 void sl_expect_eof(int fd, const char *who, double seconds);
 void sl_expect_reset(int fd, const char *who, double seconds);
 
+/* The state of the TCP socket from local to remote ("127.0.0.1:41234",
+ * "[::1]:41234"; a listener's remote is "0.0.0.0:0" or "[::]:0") in the
+ * kernel's table as `ss -tan` lists it, in RFC 793's words ("ESTABLISHED",
+ * "TIME-WAIT", "LISTEN"), into buf; NULL if there is no such socket. */
+const char *sl_tcp_state(const char *local, const char *remote, char *buf, size_t len);
+
 /* ---- the sandbox --------------------------------------------------------- */
 
 /* True when the tests run in a private user + network namespace (the
@@ -386,6 +395,7 @@ void sl_here(const char *file, int line);
 #define sl_expect_recv(...) SL_AT_(sl_expect_recv(__VA_ARGS__))
 #define sl_expect_eof(...) SL_AT_(sl_expect_eof(__VA_ARGS__))
 #define sl_expect_reset(...) SL_AT_(sl_expect_reset(__VA_ARGS__))
+#define sl_tcp_state(...) SL_AT_(sl_tcp_state(__VA_ARGS__))
 #define sl_private_hosts(...) SL_AT_(sl_private_hosts(__VA_ARGS__))
 #define sl_tmpdir(...) SL_AT_(sl_tmpdir(__VA_ARGS__))
 #endif

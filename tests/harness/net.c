@@ -409,3 +409,35 @@ void sl_expect_reset(int fd, const char *who, double seconds)
     if (r != ECONNRESET)
         sl_fail(want, "recv: %s", strerror(r));
 }
+
+/* ---- the kernel's table of TCP sockets ------------------------------------- */
+
+/* ss's name of a state as RFC 793 writes it. */
+static const char *rfc_state(const char *ss_state)
+{
+    static const char *const names[][2] = {
+        {"ESTAB", "ESTABLISHED"}, {"SYN-RECV", "SYN-RECEIVED"}, {"UNCONN", "CLOSED"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(ss_state, names[i][0]) == 0)
+            return names[i][1];
+    return ss_state;
+}
+
+const char *sl_tcp_state(const char *local, const char *remote, char *buf, size_t len)
+{
+    struct sl_proc *ss = sl_run("ss", "-tan", NULL);
+    sl_expect_exit(ss, 0);
+    char line[512], state[32], l[80], r[80];
+    for (const char *t = sl_out(ss); sl_next_line(&t, line, sizeof line);) {
+        if (sscanf(line, "%31s %*s %*s %79s %79s", state, l, r) != 3)
+            continue;
+        size_t n = strlen(r);
+        if (n >= 2 && strcmp(r + n - 2, ":*") == 0) /* a listener's remote port */
+            strcpy(r + n - 1, "0");
+        if (strcmp(l, local) == 0 && strcmp(r, remote) == 0) {
+            snprintf(buf, len, "%s", rfc_state(state));
+            return buf;
+        }
+    }
+    return NULL;
+}

@@ -138,3 +138,9 @@ const char *sl_describe_diff(const void *got, const void *want, size_t len, char
         }
     return NULL;
 }
+
+long sl_addr_port(const char *addr)
+{
+    const char *colon = addr ? strrchr(addr, ':') : NULL;
+    return colon ? sl_number_after(colon, ":") : -1;
+}
