@@ -47,6 +47,7 @@ struct sl_stream {
     struct sl_buf head; /* the first SL_HEAD_KEEP bytes, once any are dropped */
     struct sl_buf view; /* head, a note, then buf: what sl_out shows of a flood */
     size_t line_at;     /* where sl_wait_line looks next */
+    size_t scan_at;     /* how far a '\n' was looked for after line_at */
     size_t read_at;     /* where sl_read_out takes from next */
 };
 

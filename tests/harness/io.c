@@ -231,10 +231,12 @@ static const char *next_line_with(struct sl_proc *p, struct sl_stream *s, const 
         s->line_at = s->base; /* a flood: the lines in between were not kept */
     while (s->line_at < s->total) {
         char *start = s->buf.data + (s->line_at - s->base);
-        size_t avail = s->total - s->line_at;
-        char *nl = memchr(start, '\n', avail);
-        if (!nl)
+        size_t from = s->scan_at > s->line_at ? s->scan_at : s->line_at; /* a long line: only the new bytes */
+        char *nl = memchr(s->buf.data + (from - s->base), '\n', s->total - from);
+        if (!nl) {
+            s->scan_at = s->total;
             return NULL;
+        }
         size_t len = (size_t)(nl - start);
         s->line_at += len + 1;
         if (memmem(start, len, needle, strlen(needle))) {
