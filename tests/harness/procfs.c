@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /* ---- hygiene ------------------------------------------------------------- */
@@ -113,9 +112,16 @@ void sl_wait_blocked(struct sl_proc *p, double seconds)
 {
     double until = sl_now() + sl_deadline(seconds);
     char state;
-    while ((state = proc_state(p)) != 'S' && state != 'Z' && state != 'X' && sl_now() < until) {
-        struct timespec tick = {0, 1000000};
-        nanosleep(&tick, NULL); /* a bounded poll of /proc: there is no event for "blocked" */
+    /* A bounded poll of /proc (there is no event for "blocked"), draining
+     * the pipes meanwhile: a program asleep on a full stdout is not waiting
+     * for the test. */
+    for (;;) {
+        size_t printed = p->out.total + p->err.total;
+        state = proc_state(p);
+        sl_io_round(-1, 0, state == 'S' ? 0 : sl_now() + 0.001);
+        bool quiet = p->out.total + p->err.total == printed; /* not asleep on a full pipe */
+        if ((state == 'S' && quiet) || state == 'Z' || state == 'X' || sl_now() >= until)
+            break;
     }
     sl_step("waited for `%s` to block", p->name);
     char want[256];
