@@ -159,8 +159,9 @@ void sl_expect_exit(struct sl_proc *p, int code);
 void sl_expect_failure(struct sl_proc *p);
 
 /* Everything the program wrote so far to stdout / stderr ("" if nothing).
- * Of a flood, the first and the last megabytes are kept, with a line
- * saying how many bytes between them were not. */
+ * Up to 32 MiB are kept in full; of a flood, the first megabyte and the
+ * latest 16 MiB at least, with a line saying how many bytes between them
+ * were not kept. */
 const char *sl_out(struct sl_proc *p);
 const char *sl_err(struct sl_proc *p);
 
@@ -306,13 +307,14 @@ ssize_t sl_udp_recv(int fd, void *buf, size_t cap, double seconds);
 int sl_unix_listen(const char *path, int type);
 int sl_unix_connect(const char *path, int type, double seconds);
 
-/* Write all len bytes on a socket within the deadline (short writes and
- * EINTR handled); fails if the peer resets or stops reading. */
+/* Write all len bytes on a socket (short writes and EINTR handled); fails
+ * if the peer resets, or takes no byte for `seconds` (a deadline on
+ * progress, so that 10 MiB and 10 bytes take the same argument). */
 void sl_send(int fd, const void *data, size_t len, double seconds);
 
-/* Read exactly len bytes within the deadline; fails on end of file, a
- * reset or the deadline, saying how many bytes came. sl_expect_recv checks
- * they are exactly `data`, naming the first byte that differs. */
+/* Read exactly len bytes; fails on end of file, a reset, or no byte for
+ * `seconds`, saying how many bytes came. sl_expect_recv checks they are
+ * exactly `data`, naming the first byte that differs. */
 void sl_recv_exact(int fd, void *buf, size_t len, double seconds);
 void sl_expect_recv(int fd, const void *data, size_t len, double seconds);
 

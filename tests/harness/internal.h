@@ -4,7 +4,8 @@
  * The modules, along the harness's seams:
  *   util.c     time, growing buffers, formatted strings
  *   report.c   steps, failures, skips (what a student reads)
- *   proc.c     starting programs, the I/O loop, waits, exits
+ *   proc.c     starting programs: which file, its options, its command line
+ *   io.c       the I/O loop: every wait and write; output kept per stream
  *   text.c     checks of printed text, line parsers
  *   procfs.c   hygiene from /proc: fds, sockets, zombies, state
  *   net.c      sockets as a peer
