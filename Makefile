@@ -117,7 +117,7 @@ TOOLS := build/tools/grade build/tools/skelgen build/tools/deny-userns
 # ---- targets -------------------------------------------------------------------
 
 .PHONY: all lessons solutions grade test watch skeletons check-skeletons deps deps-pdf clean help \
-	book book-check student-repo gradescope fuzz format check-format bench
+	book book-check student-repo gradescope fuzz format check-format bench attacks
 
 all: $(TOOLS) $(TEST_BINS) $(LESSON_PROGS) $(SOLUTION_PROGS) ## build everything (lessons, solutions, grader)
 
@@ -147,7 +147,12 @@ test: check-skeletons check-format $(TOOLS) $(addprefix build/tests/,$(SEL)) \
 	@if [ -x tools/fuzz.sh ] && [ -z "$(L)" ]; then tools/fuzz.sh regress; fi
 	@if [ -x tools/student-repo.sh ] && [ -z "$(L)" ]; then tools/student-repo.sh --check; fi
 	@build/tools/grade --selftest $(SEL)
+	@if [ -x tools/attacks.sh ] && [ -z "$(L)" ]; then SAN=$(SAN) tools/attacks.sh; fi
 endif
+
+attacks: $(TOOLS) $(TEST_BINS) ## grade the hostile submissions of tests/attacks/: none may score, leave a process or a file
+	@test -x tools/attacks.sh || { echo "make attacks runs in the course repository, not here" >&2; exit 2; }
+	@SAN=$(SAN) tools/attacks.sh
 
 watch: ## regrade one lesson on every save: make watch L=04
 	@test -n "$(L)" || { echo "usage: make watch L=NN" >&2; exit 2; }
