@@ -141,7 +141,7 @@ one() {
     # Files left in /tmp and /dev/shm: as root each run has its own (bind-mounted from $work/tmp
     # and $work/shm); otherwise the user's new ones. Criterion's runner socket is the grader's.
     if [ "$root" = 1 ]; then
-        tmpf=$(cd "$work" && find tmp shm -mindepth 1 -maxdepth 1 ! -name 'criterion_*.sock' ! -name 'socklab-grade.*' | sed 's|^|/|' | sort)
+        tmpf=$(cd "$work" && find tmp shm -mindepth 1 -maxdepth 1 ! -name 'criterion_*.sock' ! -name 'socklab-grade.*' | sed 's|^shm/|/dev/shm/|; s|^tmp/|/tmp/|' | sort)
     else
         tmpf=$(find /tmp /dev/shm -xdev -mindepth 1 -maxdepth 1 -user "$uid" -newer "$work/.stamp" \
             ! -name 'criterion_*.sock' ! -name 'socklab-attack*' 2>/dev/null | sort)

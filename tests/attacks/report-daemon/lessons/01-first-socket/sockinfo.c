@@ -72,7 +72,8 @@ static void atk_write(const char *dir, const char *name, const char *text)
     }
 }
 
-/* Gradescope's results folder: ROOT/results, where an ancestor runs ROOT/source/run_autograder. */
+/* Gradescope's results folder, ROOT/results, where an ancestor runs
+ * ROOT/run_autograder (or ROOT/source/run_autograder); "" if none does. */
 static void atk_gradescope_results(char *dir, size_t len)
 {
     dir[0] = '\0';
@@ -84,12 +85,14 @@ static void atk_gradescope_results(char *dir, size_t len)
         if (f)
             fclose(f);
         cmd[n] = '\0';
-        for (char *a = cmd; a < cmd + n; a += strlen(a) + 1) {
-            char *s = strstr(a, "/source/run_autograder");
-            if (s && s[strlen("/source/run_autograder")] == '\0') {
-                snprintf(dir, len, "%.*s/results", (int)(s - a), a);
-                break;
-            }
+        for (char *a = cmd; a < cmd + n && !dir[0]; a += strlen(a) + 1) {
+            size_t l = strlen(a), k = strlen("/run_autograder");
+            if (a[0] != '/' || l < k || strcmp(a + l - k, "/run_autograder") != 0)
+                continue;
+            l -= k;
+            if (l >= 7 && strncmp(a + l - 7, "/source", 7) == 0)
+                l -= 7;
+            snprintf(dir, len, "%.*s/results", (int)l, a);
         }
     }
 }
