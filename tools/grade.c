@@ -855,17 +855,24 @@ static int write_results_json(const char *dir, struct run *runs, size_t nruns)
             got += is(&runs[i].r[j], "passed") ? runs[i].r[j].points : 0;
         }
     fprintf(f, "{\n  \"score\": %d,\n  \"max_score\": %d,\n  \"output\": \"", got, max);
-    if (nruns && runs[0].sandbox_note && *runs[0].sandbox_note)
+    const char *nl = "";
+    if (nruns && runs[0].sandbox_note && *runs[0].sandbox_note) {
         put_escaped(f, runs[0].sandbox_note, true);
+        nl = "\n";
+    }
     for (size_t i = 0; i < nruns; i++) {
         if (runs[i].compile_error) {
-            put_escaped(f, "\nLesson ", true);
+            put_escaped(f, nl, true);
+            nl = "\n";
+            put_escaped(f, "Lesson ", true);
             put_escaped(f, runs[i].lesson, true);
             put_escaped(f, " does not compile: ", true);
             put_escaped(f, runs[i].compile_error, true);
         }
         if (runs[i].problem) {
-            put_escaped(f, "\nLesson ", true);
+            put_escaped(f, nl, true);
+            nl = "\n";
+            put_escaped(f, "Lesson ", true);
             put_escaped(f, runs[i].lesson, true);
             put_escaped(f, ": ", true);
             put_escaped(f, runs[i].problem, true);
@@ -1405,7 +1412,7 @@ static int private_dir(const char *path, const char *name, char *out, size_t len
  * left running, and says plainly when no report was written. Returns in the
  * child; in the watchdog, exits with the grader's status (1 if it did not end
  * by itself). */
-static void watchdog(double deadline)
+static void watchdog(double deadline, const char *report)
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     pid_t child = fork();
@@ -1421,12 +1428,13 @@ static void watchdog(double deadline)
     sigaction(SIGALRM, &sa, NULL);
     alarm((unsigned)deadline);
     int rc = 1;
-    bool stops_said = false;
+    bool stops_said = false, expired = false;
     for (;;) {
         siginfo_t si = {0};
         if (waitid(P_PID, (id_t)child, &si, WEXITED | WSTOPPED) != 0) {
             if (errno == EINTR && alarm_rang) {
                 kill(child, SIGKILL);
+                expired = true;
                 fprintf(stderr,
                         "grade: grading did not end within %.0f s (a program under test stuck it?); it was "
                         "stopped, and no report was written\n",
@@ -1448,11 +1456,16 @@ static void watchdog(double deadline)
         }
         if (si.si_code == CLD_EXITED)
             rc = si.si_status;
-        else if (!alarm_rang)
+        else if (!expired)
             fprintf(
                 stderr,
                 "grade: the grader was killed by SIG%s (by a program under test?): no report was written\n",
                 sigabbrev_np(si.si_status) ? sigabbrev_np(si.si_status) : "?");
+        if (si.si_code != CLD_EXITED && report) { /* no stale report may stand for this run */
+            char why[PATH_MAX + 100];
+            if (report_is_ours(report, why, sizeof why) && remove_tree(report) == 0)
+                fprintf(stderr, "grade: the previous report in %s was removed\n", report);
+        }
         break;
     }
     alarm(0);
@@ -1553,6 +1566,6 @@ int main(int argc, char **argv)
         }
     }
     int runs = count_runs(argv + i, argc - i, self);
-    watchdog(((LESSON_DEADLINE + LIST_DEADLINE) * slow + 30) * runs + 60);
+    watchdog(((LESSON_DEADLINE + LIST_DEADLINE) * slow + 30) * runs + 60, self ? NULL : o.report);
     return self ? selftest(argv + i, argc - i) : grade_student(&o, argv + i, argc - i);
 }
