@@ -1139,7 +1139,7 @@ static int write_classroom(const char *path, const char *dir, struct run *runs, 
         for (size_t j = 0; j < runs[i].n; j++) {
             const struct result *r = &runs[i].r[j];
             bool pass = is(r, "passed");
-            fprintf(f, "%s{\"name\": \"%.2s %s: ", sep, runs[i].lesson, is(r, "skipped") ? "[skipped]" : "");
+            fprintf(f, "%s{\"name\": \"%.2s%s: ", sep, runs[i].lesson, is(r, "skipped") ? " [skipped]" : "");
             put_escaped(f, r->desc, true);
             fprintf(
                 f,
@@ -1195,7 +1195,7 @@ static int grade_student(const struct options *o, char **lessons, int n)
     }
     prepare_runs(runs, n, lessons, "student");
     int got = 0, max = 0, complete = 0, skipped = 0;
-    bool failing = false;
+    const char *failing = NULL; /* the first lesson with a failing test that ran */
     for (int i = 0; i < n; i++) {
         grade_lesson(&runs[i], o->bin, o->compile_logs, logdir);
         print_lesson(&runs[i], o->detail);
@@ -1207,8 +1207,9 @@ static int grade_student(const struct options *o, char **lessons, int n)
         complete += !runs[i].problem && m > 0 && g == m;
         for (size_t j = 0; j < runs[i].n; j++) {
             skipped += is(&runs[i].r[j], "skipped") ? runs[i].r[j].points : 0;
-            failing |= !is(&runs[i].r[j], "passed") && !is(&runs[i].r[j], "skipped") &&
-                       !is(&runs[i].r[j], "does not compile");
+            if (!failing && !is(&runs[i].r[j], "passed") && !is(&runs[i].r[j], "skipped") &&
+                !is(&runs[i].r[j], "does not compile"))
+                failing = runs[i].lesson;
         }
     }
     bool written = write_results_json(new_report, runs, (size_t)n) == 0 &&
@@ -1222,7 +1223,8 @@ static int grade_student(const struct options *o, char **lessons, int n)
         printf("; %d points were skipped here (see the note)", skipped);
     printf(".\n");
     if (failing && !o->detail)
-        printf("Each failing test's steps and a command to try it by hand: make grade L=NN (one lesson).\n");
+        printf("Each failing test's steps and a command to try it by hand: make grade L=%.2s (one lesson).\n",
+               failing);
     fflush(stdout);
     written = written && commit_report(o->report) == 0;
     if (written)
