@@ -2,7 +2,7 @@
  * grade - run socklab's lesson tests and score them.
  *
  * usage: grade [--bin DIR] [--detail] [--strict] [--report DIR] [--compile-logs DIR]
- *              [--classroom FILE] LESSON...
+ *              [--classroom FILE] [--run-as UID:GID] LESSON...
  *        grade --selftest LESSON...
  *
  * Student mode (the default) runs build/tests/LESSON against the programs
@@ -14,6 +14,10 @@
  * test fails as "does not compile", with the first compiler error.
  * --classroom FILE: also append GitHub Classroom's "result=BASE64" line
  * (autograding-command-grader's output, per-test points) to FILE.
+ * --run-as UID:GID (root only; Gradescope's run_autograder): the test
+ * programs, and so the student's programs they start, run as that user,
+ * with no capabilities and no_new_privs; grade itself, the copies of the
+ * test programs and the reports stay root's.
  *
  * --selftest is what `make test` runs: each lesson's tests against the
  * solution (build/sol: every test must pass), against the skeleton
@@ -58,7 +62,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -86,7 +92,8 @@ struct run {
 };
 
 static bool color;
-static double slow = 1.0; /* SOCKLAB_SLOW */
+static double slow = 1.0;               /* SOCKLAB_SLOW */
+static long run_uid = -1, run_gid = -1; /* --run-as: the test programs' user (grade stays root) */
 
 static const char *c_(const char *code)
 {
@@ -307,6 +314,13 @@ static pid_t spawn_tests(const char *testbin, const char *arg, const char *bindi
                 unsetenv("SOCKLAB_RESULTS_FD");
             }
             setenv("SOCKLAB_BIN", bindir, 1);
+            if (run_uid >= 0 &&
+                (setgroups(0, NULL) != 0 || setresgid((gid_t)run_gid, (gid_t)run_gid, (gid_t)run_gid) != 0 ||
+                 setresuid((uid_t)run_uid, (uid_t)run_uid, (uid_t)run_uid) != 0 ||
+                 prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)) {
+                perror("grade: --run-as");
+                _exit(127);
+            }
             execl(testbin, testbin, arg, (char *)NULL);
             _exit(127);
         }
@@ -325,6 +339,13 @@ static pid_t spawn_tests(const char *testbin, const char *arg, const char *bindi
     }
     errno = EADDRINUSE;
     return -1;
+}
+
+static double now_plus(double seconds)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec / 1e9 + seconds;
 }
 
 /* Read fd to its end into a new string, until deadline (CLOCK_MONOTONIC
@@ -376,19 +397,41 @@ static char *read_until(int fd, pid_t pid, double deadline, bool *timed_out, boo
     return text;
 }
 
-static double now_plus(double seconds)
+/* Wait until pid exits (status into *st) or deadline. Returns whether it
+ * exited. */
+static bool wait_exit(pid_t pid, int *st, double deadline)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec / 1e9 + seconds;
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    for (;;) {
+        pid_t w = waitpid(pid, st, WNOHANG);
+        if (w == pid || w < 0) {
+            if (pfd >= 0)
+                close(pfd);
+            return w == pid;
+        }
+        double left = deadline - now_plus(0);
+        if (left <= 0)
+            break;
+        if (pfd >= 0) {
+            struct pollfd p = {.fd = pfd, .events = POLLIN};
+            poll(&p, 1, (int)(left * 1000) + 1);
+        } else {
+            struct timespec ts = {0, 5000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (pfd >= 0)
+        close(pfd);
+    return false;
 }
 
 /* Start testbin with its one argument arg and read its stdout (list: the
  * --socklab-list mode) or its results pipe (Criterion's own output to logfd)
- * until it ends or the deadline; kill whatever is left of it. Returns the
+ * until it ends or the deadline; kill whatever is left of it. *status (if
+ * not NULL) is its wait status, -1 when it had to be killed. Returns the
  * text read, or NULL with *why set. */
 static char *run_test_program(const char *testbin, const char *arg, bool list, const char *bindir, int logfd,
-                              double seconds, bool *timed_out, char **why)
+                              double seconds, bool *timed_out, int *status, char **why)
 {
     int pfd[2];
     if (pipe2(pfd, O_CLOEXEC) < 0) {
@@ -405,11 +448,16 @@ static char *run_test_program(const char *testbin, const char *arg, bool list, c
     }
     bool reaped = false;
     int st = 0;
-    char *text = read_until(pfd[0], pid, now_plus(seconds * slow), timed_out, &reaped, &st);
+    double deadline = now_plus(seconds * slow);
+    char *text = read_until(pfd[0], pid, deadline, timed_out, &reaped, &st);
     close(pfd[0]);
+    if (!reaped && !*timed_out) /* its report is done: let it end by itself */
+        reaped = wait_exit(pid, &st, now_plus(5 * slow) < deadline ? now_plus(5 * slow) : deadline);
     kill(-pid, SIGKILL); /* whatever is left of the test program's group */
     if (!reaped)
         waitpid(pid, &st, 0);
+    if (status)
+        *status = reaped ? st : -1;
     unlink(criterion_socket(pid, NULL, 0));
     kill_descendants();
     if (list && !*timed_out && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
@@ -449,7 +497,7 @@ static int stage_test_program(const char *stagedir, const char *lesson, char *pa
         ok = n > 0 && write(out, buf, (size_t)n) == n;
     int err = errno;
     close(in);
-    if (out >= 0 && (fchmod(out, 0500) != 0 || close(out) != 0))
+    if (out >= 0 && (fchmod(out, 0555) != 0 || close(out) != 0))
         ok = false;
     if (!ok)
         asprintf(why, "could not copy the test program %s to %s: %s", src, path, strerror(err));
@@ -463,7 +511,8 @@ static int list_tests(struct run *run, const char *testbin)
 {
     bool timed_out = false;
     char *why = NULL;
-    char *text = run_test_program(testbin, "--socklab-list", true, ".", -1, LIST_DEADLINE, &timed_out, &why);
+    char *text =
+        run_test_program(testbin, "--socklab-list", true, ".", -1, LIST_DEADLINE, &timed_out, NULL, &why);
     if (!text) {
         add_problem(run, "the test program could not list its tests: %s", why ? why : "?");
         free(why);
@@ -599,8 +648,9 @@ static void run_lesson(struct run *run, const char *testbin, const char *bindir,
     }
     bool timed_out = false;
     char *why = NULL;
+    int st = -1;
     char *text = run_test_program(testbin, fail_fast ? "--fail-fast" : "--always-succeed", false, bindir, log,
-                                  LESSON_DEADLINE, &timed_out, &why);
+                                  LESSON_DEADLINE, &timed_out, &st, &why);
     close(log);
     if (!text) {
         add_problem(run, "%s", why ? why : "?");
@@ -627,6 +677,17 @@ static void run_lesson(struct run *run, const char *testbin, const char *bindir,
         }
     }
     free(text);
+    if (ended && !(st != -1 && WIFEXITED(st))) { /* results, then killed: they may not be its own */
+        add_problem(run, "the test program was killed after its report (%s): its results are not counted",
+                    st == -1                     ? "it did not end"
+                    : sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st))
+                                                 : "?");
+        for (size_t i = 0; i < run->n; i++)
+            if (is(&run->r[i], "passed"))
+                set_result(
+                    &run->r[i], "not counted",
+                    "expected: the test program to end by itself after its report\ngot: it was killed");
+    }
     mark_missing(run, ended);
     if (!ended)
         add_problem(run, "%s (see %s)",
@@ -1497,7 +1558,7 @@ static int count_runs(char **lessons, int n, bool self)
 static void usage(FILE *to)
 {
     fprintf(to, "usage: grade [--bin DIR] [--detail] [--strict] [--report DIR] [--compile-logs DIR]\n"
-                "             [--classroom FILE] LESSON...\n"
+                "             [--classroom FILE] [--run-as UID:GID] LESSON...\n"
                 "       grade --selftest LESSON...\n"
                 "Grades each LESSON (e.g. 01-first-socket); see the comment in tools/grade.c.\n");
 }
@@ -1518,6 +1579,14 @@ int main(int argc, char **argv)
             o.report = argv[++i];
         } else if (strcmp(argv[i], "--compile-logs") == 0 && more) {
             o.compile_logs = argv[++i];
+        } else if (strcmp(argv[i], "--run-as") == 0 && more) {
+            char *end;
+            run_uid = strtol(argv[++i], &end, 10);
+            run_gid = *end == ':' ? strtol(end + 1, &end, 10) : -1;
+            if (*end || run_uid <= 0 || run_gid <= 0 || geteuid() != 0) {
+                fprintf(stderr, "grade: --run-as UID:GID (both above 0) needs root\n");
+                return 2;
+            }
         } else if (strcmp(argv[i], "--classroom") == 0 && more) {
             o.classroom = argv[++i];
         } else if (strcmp(argv[i], "--detail") == 0) {
@@ -1553,6 +1622,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "grade: cannot make a private directory in build/: %s\n", strerror(errno));
         return 1;
     }
+    if (run_uid >= 0) /* the test programs' user may run the copies, not change them */
+        chmod(stage_dir, 0711);
     if (!self) {
         char why[PATH_MAX + 100];
         if (!report_is_ours(o.report, why, sizeof why)) {
