@@ -1356,6 +1356,12 @@ static void selftest_mutants(const struct run *listed, struct tally *t)
         snprintf(name, sizeof name, "%.*s", (int)(len - 6), e->d_name);
         snprintf(bindir, sizeof bindir, "build/mutants/%s/%s", lesson, name);
         snprintf(log, sizeof log, "build/report/logs/%s-mutant-%s.log", lesson, name);
+        struct stat sb;
+        if (stat(bindir, &sb) != 0 || !S_ISDIR(sb.st_mode)) { /* a missing program would fail every test */
+            total++;
+            check(t, false, "mutant %s/%s was not built (%s): make test builds it", lesson, name, bindir);
+            continue;
+        }
         struct run run = clone_run(listed, name);
         run_lesson(&run, testbin, bindir, log, true);
         bool failed = false;
