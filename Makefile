@@ -126,7 +126,10 @@ lessons: $(foreach l,$(SEL),$(LESSON_PROGS_$(l))) ## build the lessons' programs
 solutions: $(foreach l,$(SEL),$(SOLUTION_PROGS_$(l))) ## build the reference solutions
 
 # Grading builds each lesson on its own, so that one that does not compile
-# is reported and the others are still graded.
+# is reported and the others are still graded: its compiler output goes to
+# build/compile/NN-slug.log and its programs are removed (no stale program is
+# ever graded); grade scores it 0 and shows the first error. CLASSROOM_OUT=FILE
+# appends GitHub Classroom's per-test result line to FILE (the workflow).
 grade: $(TOOLS) $(addprefix build/tests/,$(SEL)) ## grade your lessons: make grade, or make grade L=04 (STRICT=1: fail unless all pass)
 	@mkdir -p build/compile; for l in $(SEL); do \
 	  if $(MAKE) --no-print-directory -s lessons L=$$l >/dev/null 2>build/compile/$$l.log; then rm -f build/compile/$$l.log; \
