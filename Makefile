@@ -126,13 +126,17 @@ lessons: $(foreach l,$(SEL),$(LESSON_PROGS_$(l))) ## build the lessons' programs
 solutions: $(foreach l,$(SEL),$(SOLUTION_PROGS_$(l))) ## build the reference solutions
 
 # Grading builds each lesson on its own, so that one that does not compile
-# is reported and the others are still graded.
+# is reported and the others are still graded: its compiler output goes to
+# build/compile/NN-slug.log and its programs are removed (no stale program is
+# ever graded); grade scores it 0 and shows the first error. CLASSROOM_OUT=FILE
+# appends GitHub Classroom's per-test result line to FILE (the workflow).
 grade: $(TOOLS) $(addprefix build/tests/,$(SEL)) ## grade your lessons: make grade, or make grade L=04 (STRICT=1: fail unless all pass)
-	@for l in $(SEL); do \
-	  $(MAKE) --no-print-directory -s lessons L=$$l >/dev/null 2>build/.compile-$$l.log || \
-	  { echo; echo "Lesson $$l does not compile:"; sed 's/^/    /' build/.compile-$$l.log | head -30; }; \
+	@mkdir -p build/compile; for l in $(SEL); do \
+	  if $(MAKE) --no-print-directory -s lessons L=$$l >/dev/null 2>build/compile/$$l.log; then rm -f build/compile/$$l.log; \
+	  else rm -rf build/lessons/$$l; fi; \
 	done
-	@build/tools/grade $(if $(L),--detail) $(if $(filter 1,$(STRICT)),--strict) $(SEL)
+	@build/tools/grade --compile-logs build/compile $(if $(L),--detail) $(if $(filter 1,$(STRICT)),--strict) \
+	  $(if $(CLASSROOM_OUT),--classroom "$(CLASSROOM_OUT)") $(SEL)
 
 ifeq ($(HAVE_SOLUTIONS),)
 # A students' repository (make student-repo) has no solutions/: nothing to prove.
