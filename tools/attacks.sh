@@ -39,7 +39,9 @@
 set -uo pipefail
 export LC_ALL=C
 
-UID_BASE=${SOCKLAB_ATTACK_UID_BASE:-3900000}
+# uids UID_BASE + 101... for this run: a block of 1000 of its own, so that two suites side by side never share one
+UID_BASE=${SOCKLAB_ATTACK_UID_BASE:-$((3900000 + ($$ % 1000) * 1000))}
+export SOCKLAB_ATTACK_UID_BASE=$UID_BASE
 DEADLINE=${SOCKLAB_ATTACK_DEADLINE:-240}     # seconds for one attack's build and grading
 MEM_KIB=$((2 * 1024 * 1024))                 # the runner's address-space ceiling
 SRC=$(pwd)
