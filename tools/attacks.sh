@@ -2,6 +2,7 @@
 # tools/attacks.sh - grade every hostile submission in tests/attacks/ and fail if one gets anything.
 #
 # usage: tools/attacks.sh [--modes "sandbox nosandbox gradescope"] [--jobs N] [--keep] [NAME...]
+#        (SOCKLAB_ATTACK_MODES, SOCKLAB_ATTACK_JOBS, SOCKLAB_ATTACK_DEADLINE: the same from make)
 #        (make attacks; make test runs it)
 #
 # tests/attacks/NAME/ holds one hostile submission: README.md, whose first line names the attack
@@ -26,9 +27,11 @@
 #               /autograder tree (AUTOGRADER_ROOT), the attack as the submission, run_autograder run
 #               as root in a PID namespace with user namespaces denied, as in Gradescope's container;
 #               the score is the fake root's results/results.json, the files checked are its source/
-# An attack fails if it scores a point, leaves a process, changes a file outside the copy's build/
-# (without the sandbox, the student owns the course files: a change there is shown, not failed),
-# leaves a file in /tmp or /dev/shm, or grading outlives the deadline. One line per attack and
+# An attack fails if it scores a point, gives no report, leaves a process, changes a file outside the
+# copy's build/ or leaves one in /tmp or /dev/shm, or grading outlives the deadline. Without the
+# sandbox the course files and /tmp are the student's own, writable by their programs; in Gradescope
+# mode /tmp is the container's, thrown away after the submission: there such files are shown, not
+# failed (the autograder's own course must stay unchanged). One line per attack and
 # mode: name, mode, score, processes left, files changed, seconds, verdict; then the plain line
 # "attacks: N passed, M failed". Exit 0 when none failed, 1 otherwise, 2 usage.
 #
@@ -156,7 +159,13 @@ one() {
         if [ "$mode" = nosandbox ]; then why+=("changed course files: the student's own, without a sandbox")
         else verdict=FAIL; why+=("changed files of the course"); fi
     fi
-    if [ -n "$tmpf" ]; then verdict=FAIL; why+=("left files: $(echo $tmpf)"); fi
+    if [ -n "$tmpf" ]; then
+        case $mode in
+            nosandbox) why+=("left files, the student's own, without a sandbox: $(echo $tmpf)") ;;
+            gradescope) why+=("left files in the container, which is thrown away: $(echo $tmpf)") ;;
+            *) verdict=FAIL; why+=("left files: $(echo $tmpf)") ;;
+        esac
+    fi
     if [ "$score" = - ]; then verdict=FAIL; why+=("no report: neither a scoreboard total nor a results.json (exit $rc)"); fi
     result_line "$name" "$mode" "$score" "$procs" "$files" "$(printf '%.0f' "$(echo "$t1 - $t0" | bc)")" "$verdict" \
         "$(IFS=';'; echo "${why[*]}" | sed 's/;/; /g')" | tee "$out/$name.$mode"
@@ -232,7 +241,7 @@ fi
 
 # ---- the whole suite -------------------------------------------------------------------------------------
 
-MODES="sandbox nosandbox gradescope"
+MODES=${SOCKLAB_ATTACK_MODES:-sandbox nosandbox gradescope}
 JOBS=${SOCKLAB_ATTACK_JOBS:-6}
 NAMES=()
 while [ $# -gt 0 ]; do
