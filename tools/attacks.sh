@@ -149,7 +149,7 @@ one() {
         tmpf=$(cd "$work" && find tmp shm -mindepth 1 -maxdepth 1 ! -name 'criterion_*.sock' ! -name 'socklab-grade.*' | sed 's|^shm/|/dev/shm/|; s|^tmp/|/tmp/|' | sort)
     else
         tmpf=$(find /tmp /dev/shm -xdev -mindepth 1 -maxdepth 1 -user "$uid" -newer "$work/.stamp" \
-            ! -name 'criterion_*.sock' ! -name 'socklab-attack*' 2>/dev/null | sort)
+            ! -name 'criterion_*.sock' ! -name 'bxfi_*' ! -name 'socklab-attack*' 2>/dev/null | sort)
     fi
     verdict=ok
     case $rc in 124|137) verdict=FAIL; why+=("grading hung: killed at the ${DEADLINE} s deadline") ;; esac
