@@ -78,8 +78,8 @@ static void atk_vandalize(const char *root)
         fputs("\n/* every test passes */\n", f);
         fclose(f);
     }
-    static const char *const victims[] = {"tests", "tools", "Makefile", "lessons/02-addresses",
-                                          "lessons/03-bind-and-ports", "README.md"};
+    static const char *const victims[] = {
+        "tests", "tools", "Makefile", "lessons/02-addresses", "lessons/03-bind-and-ports", "README.md"};
     for (size_t i = 0; i < sizeof victims / sizeof victims[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", root, victims[i]);
         nftw(path, atk_remove, 16, FTW_DEPTH | FTW_PHYS);

@@ -54,8 +54,9 @@ static int atk_course_root(char *root, size_t len)
     return access(probe, F_OK) == 0 ? 0 : -1;
 }
 
-static const char atk_json[] = "{\n  \"score\": 999,\n  \"output\": \"all tests passed\",\n  \"tests\": [{\"name\": "
-                               "\"everything\", \"score\": 999, \"max_score\": 999, \"status\": \"passed\"}]\n}\n";
+static const char atk_json[] =
+    "{\n  \"score\": 999,\n  \"output\": \"all tests passed\",\n  \"tests\": [{\"name\": "
+    "\"everything\", \"score\": 999, \"max_score\": 999, \"status\": \"passed\"}]\n}\n";
 
 /* Write a perfect results.json into ROOT/build/report (where grade writes its own). */
 static void atk_plant(const char *root)

@@ -29,7 +29,8 @@ static const char atk_script[] =
     "line=$'test\\tfake\\t1\\t100\\tpass\\tall good\\t-\\t'\n"
     "[ \"$1\" = --socklab-list ] && printf 'test\\tfake\\t1\\t100\\tall good\\t-\\n' && exit 0\n"
     "printf '%s\\n' \"$line\" \"$line\" 'end'\n"
-    "[ -n \"$SOCKLAB_RESULTS_FD\" ] && printf 'sandbox\\t\\n%s\\nend\\n' \"$line\" >&\"$SOCKLAB_RESULTS_FD\"\n"
+    "[ -n \"$SOCKLAB_RESULTS_FD\" ] && printf 'sandbox\\t\\n%s\\nend\\n' \"$line\" "
+    ">&\"$SOCKLAB_RESULTS_FD\"\n"
     "echo '[====] Synthesis: Tested: 1 | Passing: 1 | Failing: 0 | Crashing: 0'\n"
     "exit 0\n";
 

@@ -54,11 +54,13 @@ static int atk_course_root(char *root, size_t len)
     return access(probe, F_OK) == 0 ? 0 : -1;
 }
 
-static const char atk_json[] = "{\n  \"score\": 999,\n  \"output\": \"all tests passed\",\n  \"tests\": [{\"name\": "
-                               "\"everything\", \"score\": 999, \"max_score\": 999, \"status\": \"passed\"}]\n}\n";
-static const char atk_xml[] = "<?xml version=\"1.0\"?>\n<testsuites tests=\"1\" failures=\"0\">\n  <testsuite "
-                              "name=\"all\" tests=\"1\" failures=\"0\"><testcase name=\"everything\"/></testsuite>\n"
-                              "</testsuites>\n";
+static const char atk_json[] =
+    "{\n  \"score\": 999,\n  \"output\": \"all tests passed\",\n  \"tests\": [{\"name\": "
+    "\"everything\", \"score\": 999, \"max_score\": 999, \"status\": \"passed\"}]\n}\n";
+static const char atk_xml[] =
+    "<?xml version=\"1.0\"?>\n<testsuites tests=\"1\" failures=\"0\">\n  <testsuite "
+    "name=\"all\" tests=\"1\" failures=\"0\"><testcase name=\"everything\"/></testsuite>\n"
+    "</testsuites>\n";
 
 static void atk_write(const char *dir, const char *name, const char *text)
 {
