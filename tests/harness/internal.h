@@ -85,6 +85,9 @@ int sl_end_descendants(void);
  * must not signal (none when they run in a PID namespace of their own)
  * and the process limit. */
 void sl_privs_prepare(bool own_pid_ns);
+/* In the test program's main, once: count the user's processes (the base
+ * of the process limit; SOCKLAB_NPROC_BASE for the workers). */
+void sl_privs_count_processes(void);
 /* In a program's child, just before exec: drop every capability but those
  * in keep_caps (a mask of 1ULL << CAP_*), set no_new_privs, apply the
  * resource limits. 0, or -1 with errno set. */

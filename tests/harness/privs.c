@@ -11,7 +11,7 @@
  *                         Not under SAN=1 (see SL_SANITIZED).
  *   file size  64 MiB     SIGXFSZ
  *   open files 4096
- *   processes  256 more than the user runs now (RLIMIT_NPROC counts every
+ *   processes  256 more than the user ran as the tests began (RLIMIT_NPROC counts every
  *              process of the real uid; it binds nobody running as real root,
  *              where the test's PID namespace is what contains a fork bomb)
  */
@@ -116,8 +116,17 @@ void sl_privs_prepare(bool own_pid_ns)
     if (!own_pid_ns) /* in a PID namespace of its own, a program sees none of us */
         for (pid_t p = getpid(); p > 1 && nguarded < 8; p = parent_of(p))
             guarded[nguarded++] = p;
-    long n = processes_of_user();
-    nproc_limit = n < 0 ? RLIM_INFINITY : (rlim_t)(n + SL_NPROC_MORE);
+    const char *base = getenv("SOCKLAB_NPROC_BASE");
+    char *end;
+    long n = base ? strtol(base, &end, 10) : -1;
+    nproc_limit = n < 0 || *end ? RLIM_INFINITY : (rlim_t)(n + SL_NPROC_MORE);
+}
+
+void sl_privs_count_processes(void)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%ld", processes_of_user());
+    setenv("SOCKLAB_NPROC_BASE", text, 1);
 }
 
 /* ---- in the program's child, just before exec -------------------------- */

@@ -134,6 +134,7 @@ void sl_sandbox_enter(void)
     gid_t gid = getegid();
     const char *what = "fork";
     int err = 0;
+    sl_privs_count_processes();
     if (getenv("SOCKLAB_NO_SANDBOX")) {
         setenv("SOCKLAB_SANDBOX", "0", 1);
         setenv("SOCKLAB_SANDBOX_NOTE",
@@ -377,6 +378,11 @@ int sl_end_descendants(void)
 {
     static pid_t list[4096];
     int total = 0;
+    /* No child at all (every descendant would have one of ours above it,
+     * or be ours as a subreaper): nothing to look for in /proc. */
+    siginfo_t info;
+    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD)
+        return 0;
     for (int round = 0; round < 200; round++) {
         bool stopped = false;
         int n = descendants(list, 4096, &stopped);
