@@ -144,12 +144,14 @@ one() {
     score=$(score_of "$work/.board" "$work/.json")
     files=$(diff "$work/.sums.before" <(sums "$work/.checked") 2>/dev/null | grep -c '^[<>]')
     # Files left in /tmp and /dev/shm: as root each run has its own (bind-mounted from $work/tmp
-    # and $work/shm); otherwise the user's new ones. Criterion's runner socket is the grader's.
+    # and $work/shm); otherwise the user's new ones, less the temporary files that the compiler
+    # (cc??????.*) and Criterion (bxfi_*) of runs beside this one have open. Criterion's runner
+    # socket is the grader's.
     if [ "$root" = 1 ]; then
         tmpf=$(cd "$work" && find tmp shm -mindepth 1 -maxdepth 1 ! -name 'criterion_*.sock' ! -name 'socklab-grade.*' | sed 's|^shm/|/dev/shm/|; s|^tmp/|/tmp/|' | sort)
     else
         tmpf=$(find /tmp /dev/shm -xdev -mindepth 1 -maxdepth 1 -user "$uid" -newer "$work/.stamp" \
-            ! -name 'criterion_*.sock' ! -name 'bxfi_*' ! -name 'socklab-attack*' 2>/dev/null | sort)
+            ! -name 'criterion_*.sock' ! -name 'bxfi_*' ! -name 'cc??????.*' ! -name 'socklab-attack*' 2>/dev/null | sort)
     fi
     verdict=ok
     case $rc in 124|137) verdict=FAIL; why+=("grading hung: killed at the ${DEADLINE} s deadline") ;; esac
