@@ -126,6 +126,7 @@ one() {
     touch "$work/.stamp"
     if [ "$root" = 1 ] && [ -n "$(ps -u "$uid" -o pid= 2>/dev/null)" ]; then
         result_line "$name" "$mode" - - - 0 FAIL "uid $uid already runs processes: set SOCKLAB_ATTACK_UID_BASE" | tee "$out/$name.$mode"
+        rm -rf "$work"
         return
     fi
     t0=$(date +%s.%N)
