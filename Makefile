@@ -117,7 +117,7 @@ TOOLS := build/tools/grade build/tools/skelgen build/tools/deny-userns
 # ---- targets -------------------------------------------------------------------
 
 .PHONY: all lessons solutions grade test watch skeletons check-skeletons deps deps-pdf clean help \
-	book book-check student-repo gradescope fuzz format check-format bench
+	book book-check student-repo gradescope fuzz format check-format bench attacks
 
 all: $(TOOLS) $(TEST_BINS) $(LESSON_PROGS) $(SOLUTION_PROGS) ## build everything (lessons, solutions, grader)
 
@@ -126,13 +126,17 @@ lessons: $(foreach l,$(SEL),$(LESSON_PROGS_$(l))) ## build the lessons' programs
 solutions: $(foreach l,$(SEL),$(SOLUTION_PROGS_$(l))) ## build the reference solutions
 
 # Grading builds each lesson on its own, so that one that does not compile
-# is reported and the others are still graded.
+# is reported and the others are still graded: its compiler output goes to
+# build/compile/NN-slug.log and its programs are removed (no stale program is
+# ever graded); grade scores it 0 and shows the first error. CLASSROOM_OUT=FILE
+# appends GitHub Classroom's per-test result line to FILE (the workflow).
 grade: $(TOOLS) $(addprefix build/tests/,$(SEL)) ## grade your lessons: make grade, or make grade L=04 (STRICT=1: fail unless all pass)
-	@for l in $(SEL); do \
-	  $(MAKE) --no-print-directory -s lessons L=$$l >/dev/null 2>build/.compile-$$l.log || \
-	  { echo; echo "Lesson $$l does not compile:"; sed 's/^/    /' build/.compile-$$l.log | head -30; }; \
+	@mkdir -p build/compile; for l in $(SEL); do \
+	  if $(MAKE) --no-print-directory -s lessons L=$$l >/dev/null 2>build/compile/$$l.log; then rm -f build/compile/$$l.log; \
+	  else rm -rf build/lessons/$$l; fi; \
 	done
-	@build/tools/grade $(if $(L),--detail) $(if $(filter 1,$(STRICT)),--strict) $(SEL)
+	@build/tools/grade --compile-logs build/compile $(if $(L),--detail) $(if $(filter 1,$(STRICT)),--strict) \
+	  $(if $(CLASSROOM_OUT),--classroom "$(CLASSROOM_OUT)") $(SEL)
 
 ifeq ($(HAVE_SOLUTIONS),)
 # A students' repository (make student-repo) has no solutions/: nothing to prove.
@@ -147,7 +151,12 @@ test: check-skeletons check-format $(TOOLS) $(addprefix build/tests/,$(SEL)) \
 	@if [ -x tools/fuzz.sh ] && [ -z "$(L)" ]; then tools/fuzz.sh regress; fi
 	@if [ -x tools/student-repo.sh ] && [ -z "$(L)" ]; then tools/student-repo.sh --check; fi
 	@build/tools/grade --selftest $(SEL)
+	@if [ -x tools/attacks.sh ] && [ -z "$(L)" ]; then SAN=$(SAN) tools/attacks.sh; fi
 endif
+
+attacks: $(TOOLS) $(TEST_BINS) ## grade the hostile submissions of tests/attacks/: none may score, leave a process or a file
+	@test -x tools/attacks.sh || { echo "make attacks runs in the course repository, not here" >&2; exit 2; }
+	@SAN=$(SAN) tools/attacks.sh
 
 watch: ## regrade one lesson on every save: make watch L=04
 	@test -n "$(L)" || { echo "usage: make watch L=NN" >&2; exit 2; }

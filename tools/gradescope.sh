@@ -16,11 +16,14 @@
 #                    skeletons (.c and .h), and lessons.txt, the lessons it grades
 # The zip is checked for solution text as the student repository is (tools/student-repo.sh).
 #
-# Try it here as Gradescope would run it, in a folder laid out like /autograder:
-#   tools/gradescope.sh --try [SUBMISSION_DIR]
-# unzips it into a temporary AUTOGRADER_ROOT, runs setup.sh (SOCKLAB_SKIP_APT=1 skips apt-get)
-# and run_autograder on SUBMISSION_DIR (default: nothing, so the skeletons are graded), and
-# prints results.json.
+# After writing the zip it grades the solutions with it, as Gradescope would (in a temporary folder
+# laid out like /autograder, user namespaces denied as in Gradescope's containers), and states
+# the total a perfect submission gets there: the points to give the assignment.
+# Try it here on any submission:
+#   tools/gradescope.sh --try [SUBMISSION_DIR]     (DENY=deny: user namespaces denied)
+# unzips it into a temporary AUTOGRADER_ROOT, runs setup.sh (apt-get skipped unless
+# SOCKLAB_SKIP_APT=0) and run_autograder on SUBMISSION_DIR (default: nothing, so the skeletons
+# are graded), and prints results.json.
 set -euo pipefail
 
 OUT=build/gradescope
@@ -50,7 +53,7 @@ lessons() {
 make_var() { sed -n "s/^$1 := //p" Makefile | sed -n 1p; }
 
 build() {
-    local stage zip name slugs=() slug f
+    local stage zip name slug f
     mapfile -t slugs < <(lessons)
     [ "${#slugs[@]}" -gt 0 ] || die "no lesson matches L=${L:-}: the lessons with tests are $(L='' lessons | tr '\n' ' ')"
     name=socklab-autograder
@@ -91,7 +94,7 @@ build() {
     tools/student-repo.sh --leaks "$stage/socklab" >/dev/null || die "the autograder would show solutions (see above): no zip written"
 
     (cd "$stage" && zip -q -r -X "../$name.zip" setup.sh run_autograder socklab)
-    local total=0 pts desc=""
+    local pts desc=""
     for slug in "${slugs[@]}"; do
         pts=$(tr '\n' ' ' < <(cat tests/"$slug".c tests/"$slug"/*.c 2>/dev/null) |
               grep -oE '(^|[^A-Za-z0-9_])GRADED[[:space:]]*\([[:space:]]*[A-Za-z_][A-Za-z0-9_]*[[:space:]]*,[[:space:]]*[0-9]+' |
@@ -100,27 +103,81 @@ build() {
         desc+="${desc:+, }${slug%%-*} ($pts)"
     done
     say "wrote $zip ($(du -k "$zip" | cut -f1) KiB): grades $desc, $total points in all"
-    say "on Gradescope: a Programming Assignment worth $total points; Configure Autograder, base image Ubuntu (24.04 if offered), upload the zip"
     ZIP=$zip
 }
 
-try() {
-    local sub=${1:-} root
-    build
-    root=$(mktemp -d "${TMPDIR:-/tmp}/socklab-autograder.XXXXXX")
-    mkdir -p "$root/source" "$root/submission" "$root/results"
-    unzip -q "$ZIP" -d "$root/source"
-    cp "$root/source/run_autograder" "$root/run_autograder"
-    [ -z "$sub" ] || cp -a "$sub/." "$root/submission/"
-    say "try: AUTOGRADER_ROOT=$root"
-    AUTOGRADER_ROOT=$root bash "$root/source/setup.sh"
-    (cd "$root" && AUTOGRADER_ROOT=$root ./run_autograder) > "$root/stdout" 2>&1 || true
-    python3 -m json.tool "$root/results/results.json" 2>/dev/null || cat "$root/results/results.json"
-    say "try: the run's output is in $root/stdout; remove $root when done"
+# A fresh autograder from the zip in a folder laid out like /autograder ($ROOT), set up.
+unpack() {
+    ROOT=$(mktemp -d "${TMPDIR:-/tmp}/socklab-autograder.XXXXXX")
+    chmod 0755 "$ROOT"
+    mkdir -p "$ROOT/source" "$ROOT/submission" "$ROOT/results"
+    unzip -q "$ZIP" -d "$ROOT/source"
+    cp "$ROOT/source/run_autograder" "$ROOT/run_autograder"
+    AUTOGRADER_ROOT=$ROOT SOCKLAB_SKIP_APT=${SOCKLAB_SKIP_APT:-1} bash "$ROOT/source/setup.sh" > "$ROOT/setup.log" 2>&1 ||
+        { cat "$ROOT/setup.log" >&2; die "setup.sh failed (above; the folder is $ROOT)"; }
 }
 
+# Grade submission dir $1 in $ROOT, as Gradescope would: $2 "deny" runs it with user
+# namespaces denied (build/tools/deny-userns), as in a Docker container.
+grade_in() {
+    local sub=$1 deny=${2:-}
+    rm -rf "$ROOT/submission" "$ROOT/results"
+    mkdir -p "$ROOT/submission" "$ROOT/results"
+    [ -z "$sub" ] || cp -a "$sub/." "$ROOT/submission/"
+    local pre=()
+    [ "$deny" = deny ] && pre=("$PWD/build/tools/deny-userns")
+    (cd "$ROOT" && AUTOGRADER_ROOT=$ROOT "${pre[@]}" ./run_autograder) > "$ROOT/stdout" 2>&1 || true
+}
+
+json_num() { sed -n "s/^  \"$2\": \\([0-9]*\\),*\$/\\1/p" "$1" | sed -n 1p; }
+
+# The solutions laid out as a student's repository, in a new folder (printed).
+solutions_submission() {
+    local d slug
+    d=$(mktemp -d "${TMPDIR:-/tmp}/socklab-perfect.XXXXXX")
+    for slug in "${slugs[@]}"; do
+        mkdir -p "$d/lessons/$slug"
+        cp solutions/"$slug"/*.c solutions/"$slug"/*.h "$d/lessons/$slug/" 2>/dev/null || true
+    done
+    echo "$d"
+}
+
+# What a perfect submission scores there: the solutions, graded by the zip's autograder with user
+# namespaces denied (Gradescope's Docker containers deny them). Says the total, and fails unless
+# the solutions score every point results.json counts.
+measure() {
+    [ -d solutions ] || { say "no solutions/ here: the total a perfect submission gets is not measured"; return 0; }
+    make -s build/tools/deny-userns >/dev/null || die "cannot build build/tools/deny-userns"
+    local sub score max skipped
+    sub=$(solutions_submission)
+    unpack
+    grade_in "$sub" deny
+    rm -rf "$sub"
+    [ -s "$ROOT/results/results.json" ] || die "the autograder wrote no results.json for the solutions (see $ROOT/stdout)"
+    score=$(json_num "$ROOT/results/results.json" score)
+    max=$(json_num "$ROOT/results/results.json" max_score)
+    skipped=$(grep -c '"name": "\[skipped here\]' "$ROOT/results/results.json" || true)
+    [ -n "$score" ] && [ "$score" = "$max" ] ||
+        die "the solutions score $score/$max in the autograder (see $ROOT/results/results.json)"
+    say "a perfect submission scores $max points there (measured: the solutions, user namespaces denied as in Gradescope's containers${skipped:+; $skipped test(s) cannot run there and are left out}); the course's tests add up to $total"
+    say "on Gradescope: a Programming Assignment worth $max points; Configure Autograder, base image Ubuntu (24.04 if offered), upload the zip"
+    rm -rf "$ROOT"
+}
+
+try() {
+    local sub=${1:-}
+    build
+    unpack
+    say "try: AUTOGRADER_ROOT=$ROOT"
+    grade_in "$sub" "${DENY:-}"
+    python3 -m json.tool "$ROOT/results/results.json" 2>/dev/null || cat "$ROOT/results/results.json"
+    say "try: the run's output is in $ROOT/stdout; remove $ROOT when done"
+}
+
+slugs=()
+total=0
 case ${1:-} in
-    '') build ;;
+    '') build; measure ;;
     --try) shift; try "${1:-}" ;;
     *) echo "usage: tools/gradescope.sh [--try [SUBMISSION_DIR]]   (L=NN for one lesson)" >&2; exit 2 ;;
 esac

@@ -113,15 +113,11 @@ write_workflow() {
     while IFS= read -r slug; do
         nn=${slug%%-*}
         pts=$(lesson_points "$slug")
-        steps+="      - name: \"Lesson $slug ($pts points when every test passes)\""$'\n'
+        steps+="      - name: \"Lesson $slug ($pts points, each test its own)\""$'\n'
         steps+="        id: lesson$nn"$'\n'
-        steps+="        uses: classroom-resources/autograding-command-grader@v1"$'\n'
-        steps+="        with:"$'\n'
-        steps+="          test-name: \"Lesson $slug\""$'\n'
-        steps+="          setup-command: \"\""$'\n'
-        steps+="          command: \"make grade L=$nn STRICT=1\""$'\n'
-        steps+="          timeout: 10"$'\n'
-        steps+="          max-score: $pts"$'\n'
+        steps+="        if: always()"$'\n'
+        steps+="        timeout-minutes: 10"$'\n'
+        steps+="        run: make grade L=$nn CLASSROOM_OUT=\"\$GITHUB_OUTPUT\""$'\n'
         env+="          LESSON${nn}_RESULTS: \"\${{ steps.lesson$nn.outputs.result }}\""$'\n'
         runners+="${runners:+,}lesson$nn"
     done < <(lessons)
@@ -339,7 +335,7 @@ except yaml.YAMLError as e:
     print("classroom.yml is not valid YAML: %s" % str(e).replace("\n", " ")); sys.exit()
 job = doc["jobs"]["run-autograding-tests"]
 steps = job["steps"]
-graders = {s["id"]: s for s in steps if "autograding-command-grader" in str(s.get("uses", ""))}
+graders = {s["id"]: s for s in steps if str(s.get("id", "")).startswith("lesson")}
 reporter = [s for s in steps if "autograding-grading-reporter" in str(s.get("uses", ""))]
 if doc.get("name") != "Autograding Tests":
     print("the workflow is not named 'Autograding Tests' (the reporter looks for that check run)")
@@ -349,13 +345,16 @@ for nn, pts in want.items():
     s = graders.get("lesson" + nn)
     if not s:
         print("no grader step for lesson %s" % nn); continue
-    w = s["with"]
-    if str(w.get("max-score")) != pts:
-        print("lesson %s is worth %s in the workflow, its tests add up to %s" % (nn, w.get("max-score"), pts))
-    if w.get("command") != "make grade L=%s STRICT=1" % nn:
-        print("lesson %s's step runs %r" % (nn, w.get("command")))
+    if s.get("run") != 'make grade L=%s CLASSROOM_OUT="$GITHUB_OUTPUT"' % nn:
+        print("lesson %s's step runs %r" % (nn, s.get("run")))
+    if s.get("if") != "always()":
+        print("lesson %s's step does not run when an earlier one failed" % nn)
+if job.get("name") != "Autograding Tests":
+    print("the grading job is not named 'Autograding Tests': the reporter looks for the check run of that name")
 if len(reporter) != 1:
     print("%d reporter steps" % len(reporter))
+elif reporter[0].get("if") != "always()":
+    print("the reporter does not run when a lesson's step failed")
 else:
     runners = reporter[0]["with"]["runners"].split(",")
     env = reporter[0].get("env") or {}

@@ -9,7 +9,8 @@
  *   text.c     checks of printed text, line parsers
  *   procfs.c   hygiene from /proc: fds, sockets, zombies, state
  *   net.c      sockets as a peer
- *   sandbox.c  namespaces, private files, temp dirs
+ *   sandbox.c  namespaces, private files, temp dirs, the end of a test's processes
+ *   privs.c    what a program may do: capabilities, no_new_privs, limits, seccomp
  *   main.c     the test program's main and its report to the grader
  */
 #ifndef SOCKLAB_HARNESS_INTERNAL_H
@@ -97,6 +98,23 @@ const char *sl_describe_diff(const void *got, const void *want, size_t len, char
 /* sandbox.c */
 void sl_sandbox_enter(void);
 void sl_tmpdir_remove(void); /* remove this test's sl_tmpdir(), if made */
+/* In a program's child: when the test has a PID namespace of its own, a
+ * mount namespace with a /proc of it. 0, or -1 with errno set. */
+int sl_sandbox_child_ns(void);
+/* Stop, kill and reap every descendant of this process (children, and
+ * orphans adopted as a subreaper), until none is left; how many it killed.
+ * The worker calls it as a test ends; a runner that is a subreaper may
+ * call it before it reports, for a worker killed at its timeout. */
+int sl_end_descendants(void);
+
+/* privs.c */
+/* In the worker, before a test starts programs: note which processes they
+ * must not signal (none when they run in a PID namespace of their own)
+ * and the process limit. */
+void sl_privs_prepare(bool own_pid_ns);
+/* In the test program's main, once: count the user's processes (the base
+ * of the process limit; SOCKLAB_NPROC_BASE for the workers). */
+void sl_privs_count_processes(void);
 /* In a program's child, just before exec: drop every capability but those
  * in keep_caps (a mask of 1ULL << CAP_*), set no_new_privs, apply the
  * resource limits. 0, or -1 with errno set. */

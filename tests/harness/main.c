@@ -1,9 +1,20 @@
 /*
  * main.c - the test program's main, and its report to the grader.
+ *
+ * The grader (tools/grade.c) talks to a test program in two ways:
+ *   --socklab-list   prints the lesson's graded tests, one line each,
+ *                    "test NAME LINE POINTS DESCRIPTION HINT" (tab-separated,
+ *                    fields escaped as put_field does), then "end"; it runs
+ *                    nothing and enters no sandbox. The grader reads this
+ *                    before any student program runs: it is the list of
+ *                    tests it expects, with their points.
+ *   SOCKLAB_RESULTS_FD  after the run, one "test" line per graded test on
+ *                    that fd (see the report hook below), then "end".
  */
 #define _GNU_SOURCE
 #include "internal.h"
 #include <criterion/hooks.h>
+#include <criterion/internal/ordered-set.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,21 +83,23 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
     for (struct criterion_suite_stats *s = stats->suites; s; s = s->next) {
         for (struct criterion_test_stats *t = s->tests; t; t = t->next) {
             const struct sl_meta *m = t->test->data ? t->test->data->data : NULL;
+            if (!m) /* not a GRADED test: the grader does not expect it */
+                continue;
             char buf[512], pts[16], line[16];
             const char *status = t->test_status == CR_STATUS_SKIPPED  ? "skip"
                                  : t->timed_out                       ? "fail"
                                  : t->crashed                         ? "fail"
                                  : t->test_status == CR_STATUS_PASSED ? "pass"
                                                                       : "fail";
-            snprintf(pts, sizeof pts, "%d", m ? m->points : 0);
-            snprintf(line, sizeof line, "%d", m ? m->line : 0);
+            snprintf(pts, sizeof pts, "%d", m->points);
+            snprintf(line, sizeof line, "%d", m->line);
             fputs("test", f);
             put_field(f, t->test->name);
             put_field(f, line);
             put_field(f, pts);
             put_field(f, status);
             put_field(f, t->test->data ? t->test->data->description : "");
-            put_field(f, m ? m->hint : "");
+            put_field(f, m->hint);
             put_field(f, test_message(t, buf, sizeof buf));
             fputc('\n', f);
         }
@@ -105,8 +118,41 @@ const char *__asan_default_options(void)
     return "detect_leaks=0";
 }
 
+/* --socklab-list: print the graded tests of this program to stdout (see the
+ * top of this file). Returns 0, or 1 when stdout could not be written. */
+static int list_tests(struct criterion_test_set *set)
+{
+    FOREACH_SET(struct criterion_suite_set * s, set->suites)
+    {
+        FOREACH_SET(struct criterion_test * t, s->tests)
+        {
+            const struct sl_meta *m = t->data ? t->data->data : NULL;
+            if (!m)
+                continue;
+            char pts[16], line[16];
+            snprintf(pts, sizeof pts, "%d", m->points);
+            snprintf(line, sizeof line, "%d", m->line);
+            fputs("test", stdout);
+            put_field(stdout, t->name);
+            put_field(stdout, line);
+            put_field(stdout, pts);
+            put_field(stdout, t->data->description);
+            put_field(stdout, m->hint);
+            fputc('\n', stdout);
+        }
+    }
+    fputs("end\n", stdout);
+    return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--socklab-list") == 0) {
+        struct criterion_test_set *tests = criterion_initialize();
+        int rc = list_tests(tests);
+        criterion_finalize(tests);
+        return rc;
+    }
     sl_sandbox_enter();
     prctl(PR_SET_DUMPABLE, 0); /* see sl_test_init */
     struct criterion_test_set *tests = criterion_initialize();

@@ -1,10 +1,14 @@
 /*
- * sandbox.c - the sandbox: a private user + network namespace, private files, temp dirs.
+ * sandbox.c - the sandbox: a private user + network namespace for the test
+ * program; for each test, its own PID, network and mount namespaces (files
+ * read-only but a private /tmp); private files, temp dirs; and the end of
+ * everything a test started, with or without the sandbox.
  */
 #define _GNU_SOURCE
 #include "internal.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <limits.h>
 #include <net/if.h>
@@ -130,6 +134,7 @@ void sl_sandbox_enter(void)
     gid_t gid = getegid();
     const char *what = "fork";
     int err = 0;
+    sl_privs_count_processes();
     if (getenv("SOCKLAB_NO_SANDBOX")) {
         setenv("SOCKLAB_SANDBOX", "0", 1);
         setenv("SOCKLAB_SANDBOX_NOTE",
@@ -222,18 +227,179 @@ void sl_tmpdir_remove(void)
         nftw(sl_tmpdir_path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* ---- what a program under test may do ------------------------------------ */
+/* ---- each test in namespaces of its own --------------------------------- */
 
-int sl_sandbox_child(unsigned long long keep_caps)
+/* PID 1 of this test's PID namespace (a child of the worker), and the
+ * write end of a pipe that it reads until we end; -1 when the test has no
+ * namespaces of its own. */
+static pid_t test_init = -1;
+static int test_init_pipe = -1;
+
+/* PID 1 of the test's namespace: it holds the namespace open, and orphans
+ * of the test's programs come to it (SIGCHLD ignored: the kernel reaps
+ * them). It ends when the worker does (the pipe's last writer), and with
+ * it, by the kernel's rule for a PID namespace, every process in it. */
+static void test_init_main(int rfd)
 {
-    (void)keep_caps; /* not yet: capabilities, no_new_privs, resource limits */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    signal(SIGCHLD, SIG_IGN);
+    /* Nothing of the worker's: its sockets, its memory arenas. */
+    if (rfd > 0)
+        close_range(0, (unsigned)rfd - 1, 0);
+    close_range((unsigned)rfd + 1, ~0U, 0);
+    char c;
+    while (read(rfd, &c, 1) < 0 && errno == EINTR)
+        ;
+    _exit(0);
+}
+
+/* Make every mount read-only for this test's mount namespace, then give
+ * it a private, writable /tmp and /dev/shm. -1 (errno set) if the tree
+ * could not be made read-only. */
+static int files_read_only(void)
+{
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &attr, sizeof attr) != 0)
+        return -1;
+    if (mount("socklab", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=512m,mode=1777") != 0)
+        return -1;
+    if (access("/dev/shm", F_OK) == 0)
+        mount("socklab", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64m,mode=1777");
+    setenv("TMPDIR", "/tmp", 1);
     return 0;
 }
 
-const char *sl_limit_hit(int status)
+/* Give this test its own PID, network and mount namespaces (the worker
+ * holds the user namespace's capabilities): a PID 1 that takes every
+ * process the test starts with it when it ends, a fresh loopback, files
+ * read-only but /tmp. Returns NULL, or the step that failed (errno set);
+ * once the PID namespace has its PID 1, it is kept whatever fails later. */
+static const char *test_namespaces(void)
 {
-    (void)status; /* not yet: no resource limits are set */
+    if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID) != 0)
+        return "unshare";
+    /* At once: the first child is the namespace's PID 1, and when it ends
+     * no process can be made in the namespace any more. */
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return "pipe";
+    pid_t pid = fork();
+    if (pid < 0)
+        return "fork PID 1";
+    if (pid == 0)
+        test_init_main(p[0]);
+    close(p[0]);
+    test_init = pid;
+    test_init_pipe = p[1];
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        return "make mounts private";
+    if (loopback_up() != 0)
+        return "bring up lo";
+    if (files_read_only() != 0)
+        return "make files read-only";
     return NULL;
+}
+
+int sl_sandbox_child_ns(void)
+{
+    if (test_init < 0)
+        return 0;
+    /* A /proc of the test's PID namespace: none of the harness's, the
+     * grader's or the user's other processes (nor their /proc/PID/root,
+     * a way out of the read-only files) are in it. Where the kernel will
+     * not mount one (a /proc partly hidden, as in some containers), the
+     * program still runs, with the /proc it has. */
+    if (unshare(CLONE_NEWNS) != 0)
+        return -1;
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL);
+    return 0;
+}
+
+/* ---- ending everything a test started ---------------------------------- */
+
+/* Our descendants from /proc: pids into out (at most max), their count. A
+ * process is ours if its parent is, from the worker down. */
+static int descendants(pid_t *out, int max, bool *all_stopped)
+{
+    static pid_t pid[32768], ppid[32768];
+    static char state[32768];
+    int n = 0;
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    for (struct dirent *e; (e = readdir(d)) && n < 32768;) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t k = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (k <= 0)
+            continue;
+        buf[k] = '\0';
+        char *end = strrchr(buf, ')');
+        int pp;
+        char st;
+        if (!end || sscanf(end + 1, " %c %d", &st, &pp) != 2)
+            continue;
+        pid[n] = (pid_t)atoi(e->d_name);
+        ppid[n] = pp;
+        state[n] = st;
+        n++;
+    }
+    closedir(d);
+    int found = 0;
+    *all_stopped = true;
+    pid_t me = getpid();
+    /* Breadth first: out holds the ones found so far; scan for their children. */
+    for (int i = 0; i < n; i++)
+        if (ppid[i] == me && found < max) {
+            out[found++] = pid[i];
+            *all_stopped &= strchr("TtZX", state[i]) != NULL;
+        }
+    for (int head = 0; head < found; head++)
+        for (int i = 0; i < n && found < max; i++)
+            if (ppid[i] == out[head]) {
+                out[found++] = pid[i];
+                *all_stopped &= strchr("TtZX", state[i]) != NULL;
+            }
+    return found;
+}
+
+/* Kill every descendant of this process (we are a subreaper: orphans of
+ * setsid daemons and double forks are our children) and reap them. First
+ * stop them all, so that none forks while we kill, then kill, reap, and
+ * again until none is left. Bounded: never hangs a test. */
+int sl_end_descendants(void)
+{
+    static pid_t list[4096];
+    int total = 0;
+    /* No child at all (every descendant would have one of ours above it,
+     * or be ours as a subreaper): nothing to look for in /proc. */
+    siginfo_t info;
+    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD)
+        return 0;
+    for (int round = 0; round < 200; round++) {
+        bool stopped = false;
+        int n = descendants(list, 4096, &stopped);
+        for (int tries = 0; n > 0 && !stopped && tries < 50; tries++) {
+            for (int i = 0; i < n; i++)
+                kill(list[i], SIGSTOP);
+            n = descendants(list, 4096, &stopped);
+        }
+        for (int i = 0; i < n; i++)
+            kill(list[i], SIGKILL);
+        total += n;
+        while (waitpid(-1, NULL, n > 0 ? 0 : WNOHANG) > 0)
+            ;
+        if (n == 0)
+            break;
+    }
+    return total;
 }
 
 /* ---- test lifecycle ------------------------------------------------------ */
@@ -247,12 +413,28 @@ void sl_test_init(void)
     /* Orphans of the student's programs (a forked server's children) come
      * to us, so that they can be killed and reaped at the end. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    if (sl_sandboxed()) {
+        const char *failed = test_namespaces();
+        if (failed)
+            sl_step("could not give this test namespaces of its own (%s: %s): its programs run in the "
+                    "lesson's",
+                    failed, strerror(errno));
+    }
+    sl_privs_prepare(test_init >= 0);
 }
 
 void sl_test_fini(void)
 {
     sl_proc_end_all();
-    while (waitpid(-1, NULL, WNOHANG) > 0) /* reap adopted orphans */
-        ;
-    sl_tmpdir_remove();
+    if (test_init > 0) {
+        close(test_init_pipe);
+        kill(test_init, SIGKILL); /* the kernel kills the rest of its namespace */
+        /* Every child of ours is in the namespace: reap them all (its PID 1
+         * ends only when none of them is left unreaped). */
+        while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+            ;
+    }
+    sl_end_descendants();
+    if (test_init < 0)
+        sl_tmpdir_remove(); /* a private /tmp goes with the namespace */
 }

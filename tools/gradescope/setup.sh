@@ -33,5 +33,6 @@ if ! make -s grade > build-setup.log 2>&1; then
     exit 1
 fi
 grep -E '^Progress:|^Note:' build-setup.log || true
-rm -rf build/lessons build/report build/.compile-*.log build-setup.log
+rm -rf build/lessons build/report build/compile build-setup.log
+chmod -R go-w build && chmod -R a+rX build   # root's: the student's user may run the tests, not change them
 echo "setup.sh: the grader and the tests of $(tr '\n' ' ' < lessons.txt)are built in $COURSE"
