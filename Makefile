@@ -274,13 +274,14 @@ DEPS_TOOLS := strace lsof valgrind tcpdump tshark
 DEPS_BOOK := pandoc graphviz chromium epubcheck default-jre-headless fonts-liberation2 fonts-dejavu-core
 DEPS_PDF := texlive-xetex texlive-fonts-recommended lmodern
 SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
+# Non-interactive: debconf takes each default (tshark's "may non-root users
+# capture packets?" is no), and a changed config file is kept.
 APT = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 deps: ## install what the course needs (Debian/Ubuntu, apt-get)
 	@command -v apt-get >/dev/null || { echo "make deps: needs apt-get (Debian or Ubuntu); elsewhere use the dev container" >&2; exit 1; }
 	@test -f tests/peers.txt || { echo "make deps: tests/peers.txt is missing: it lists the real peers to install" >&2; exit 1; }
 	@echo "make deps: installing $(sort $(DEPS_BUILD) $(DEPS_FUZZ) $(DEPS_PEERS) $(DEPS_TOOLS)) and the book's tools"
 	$(APT) update -qq
-	@# tshark asks whether non-root users may capture: the default (no) is taken
 	$(APT) install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
 	  $(sort $(DEPS_BUILD) $(DEPS_FUZZ) $(DEPS_PEERS) $(DEPS_TOOLS)) >/dev/null
 	@book=""; for p in $(DEPS_BOOK); do \
