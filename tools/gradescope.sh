@@ -7,7 +7,7 @@
 # Writes build/gradescope/socklab-autograder.zip (socklab-autograder-04.zip with L=04) laid out
 # as Gradescope's autograder specification asks:
 #   setup.sh         at the root: Gradescope runs it once, as root, to build the image (Ubuntu);
-#                    it apt-gets the course Makefile's DEPS_BUILD and DEPS_PEERS (not the book's
+#                    it apt-gets the packages of make deps-list (DEPS_BUILD, tests/peers.txt) (not the book's
 #                    tools) and builds the grader and the tests (tools/gradescope/setup.sh)
 #   run_autograder   at the root: grades one submission into /autograder/results/results.json
 #                    (tools/gradescope/run_autograder)
@@ -49,8 +49,6 @@ lessons() {
     done
 }
 
-# A Makefile variable's value ("NAME := value"), for the package lists.
-make_var() { sed -n "s/^$1 := //p" Makefile | sed -n 1p; }
 
 build() {
     local stage zip name slug f
@@ -64,8 +62,8 @@ build() {
     mkdir -p "$stage/socklab/lessons"
 
     local packages
-    packages="$(make_var DEPS_BUILD) $(make_var DEPS_PEERS)"
-    [ -n "${packages// /}" ] || die "no DEPS_BUILD or DEPS_PEERS in the Makefile: cannot say what setup.sh installs"
+    packages=$(env -u MAKEFLAGS -u MAKELEVEL make -s --no-print-directory deps-list)
+    [ -n "${packages// /}" ] || die "make deps-list names no package: cannot say what setup.sh installs"
     sed "s|@PACKAGES@|$packages|" tools/gradescope/setup.sh > "$stage/setup.sh"
     cp tools/gradescope/run_autograder "$stage/run_autograder"
     chmod 0755 "$stage/setup.sh" "$stage/run_autograder"
@@ -85,7 +83,7 @@ build() {
     done
     for slug in "${slugs[@]}"; do
         mkdir -p "$stage/socklab/lessons/$slug"
-        for f in lessons/"$slug"/*.c lessons/"$slug"/*.h; do
+        for f in lessons/"$slug"/*.c lessons/"$slug"/*.h lessons/"$slug"/lesson.mk; do
             [ -e "$f" ] && cp -p "$f" "$stage/socklab/lessons/$slug/"
         done
         echo "$slug"

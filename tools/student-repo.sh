@@ -30,7 +30,8 @@
 # file, a mutant and solutions/ planted in it (it must see them); one commit, nothing left
 # uncommitted; the dev container's JSON and the workflow's YAML (a grader step per lesson
 # worth its total, the reporter's inputs; where python3 can); writing again into it updates
-# it, and a non-empty folder is refused; `make` builds it; `make grade L=NN` on the first
+# it, and a non-empty folder is refused; `make` builds it; its `make help` lists no target that
+# needs solutions/; `make grade L=NN` (and `make grade` in the lesson's folder) on the first
 # lesson's skeleton scores 0 and writes build/report/results.json with that lesson's total;
 # `make test` there points at `make grade` (a note instead while the Makefile still runs the
 # instructors' proof there). Then it removes the folder. Each problem is one line
@@ -436,6 +437,19 @@ check() {
     fi
     times+=", make $((SECONDS - t))s"
 
+    # its make help lists only what students can run; make works in a lesson's folder
+    if in_repo "$repo" "$log" make -s help; then
+        local target
+        for target in test solutions skeletons check-skeletons student-repo gradescope fuzz flake mutation format; do
+            if grep -qE "^  $target( |$)" "$log"; then
+                fail "make help in the student repository lists $target, which needs solutions/ or instructors' tools"
+            fi
+        done
+        grep -qE '^  grade ' "$log" || fail "make help in the student repository does not list grade"
+    else
+        fail "make help failed in the student repository: $(tail -n 1 "$log")"
+    fi
+
     # 3. the first lesson's skeleton grades to 0 points, with a report
     local all
     mapfile -t all < <(lessons)
@@ -456,6 +470,9 @@ check() {
         grep -q "Progress: 0 of 1 lesson complete, 0/$pts points" "$log" || fail "make grade L=${first%%-*} did not end with 'Progress: 0 of 1 lesson complete, 0/$pts points'"
     fi
     times+=", grade L=${first%%-*} $((SECONDS - t))s"
+    if ! in_repo "$repo/lessons/$first" "$log" make -n grade || ! grep -q -- "$first" "$log"; then
+        fail "make grade in lessons/$first/ does not grade that lesson: $(tail -n 1 "$log")"
+    fi
 
     # 4. make test there: it cannot prove the course without the solutions, and should say so
     if in_repo "$repo" "$log" make -n test && grep -q -- '--selftest' "$log"; then

@@ -68,7 +68,7 @@ static int parse_args(int argc, char *argv[], struct options *opt)
     (void)argc;
     (void)argv;
     (void)opt;
-    fprintf(stderr, "resolve: parse_args is not written yet (see the chapter)\n");
+    fprintf(stderr, "resolve: parse_args is not written yet (see the TODO in resolve.c)\n");
     return -1;
 }
 
@@ -84,7 +84,7 @@ static int show_host(const char *host, const char *service)
      * and 'The result loop'. */
     (void)host;
     (void)service;
-    fprintf(stderr, "resolve: show_host is not written yet\n");
+    fprintf(stderr, "resolve: show_host is not written yet (see the TODO in resolve.c)\n");
     return -1;
 }
 
@@ -98,7 +98,7 @@ static int show_endpoint(const struct endpoint *ep)
      * (addrlen 0): family AF_UNSPEC, the name, port and bytes, then one
      * sockaddr line per getaddrinfo result (SOCK_STREAM, AI_NUMERICSERV). */
     (void)ep;
-    fprintf(stderr, "resolve: show_endpoint is not written yet\n");
+    fprintf(stderr, "resolve: show_endpoint is not written yet (see the TODO in resolve.c)\n");
     return -1;
 }
 

@@ -108,7 +108,7 @@ static int announce(int fd)
      * print the ready line (stdout is line-buffered, see main). Chapter:
      * 'Port 0'. */
     (void)fd;
-    fprintf(stderr, "listener: announce is not written yet\n");
+    fprintf(stderr, "listener: announce is not written yet (see the TODO in listener.c)\n");
     return -1;
 }
 
@@ -121,7 +121,7 @@ static int accept_and_close(int lfd)
      * close. ECONNABORTED and EINTR are not errors: return 0. Chapter:
      * 'Who closes first keeps TIME_WAIT'. */
     (void)lfd;
-    fprintf(stderr, "listener: accept_and_close is not written yet\n");
+    fprintf(stderr, "listener: accept_and_close is not written yet (see the TODO in listener.c)\n");
     return -1;
 }
 

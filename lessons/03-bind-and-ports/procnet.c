@@ -43,8 +43,9 @@ int procnet_port_range(int *low, int *high)
      * Chapter: 'Ephemeral ports'. */
     (void)low;
     (void)high;
-    errno = ENOSYS;
-    return -1;
+    fprintf(stderr, "%s: procnet_port_range is not written yet (see the TODO in procnet.c)\n",
+            program_invocation_short_name);
+    exit(1);
 }
 
 int socket_inode(int fd, unsigned long *inode)
@@ -54,8 +55,9 @@ int socket_inode(int fd, unsigned long *inode)
      * strtoul). Chapter: 'Finding your own sockets'. */
     (void)fd;
     (void)inode;
-    errno = ENOSYS;
-    return -1;
+    fprintf(stderr, "%s: socket_inode is not written yet (see the TODO in procnet.c)\n",
+            program_invocation_short_name);
+    exit(1);
 }
 
 bool sockaddr_same(const struct sockaddr *a, const struct sockaddr *b)
@@ -64,7 +66,9 @@ bool sockaddr_same(const struct sockaddr *a, const struct sockaddr *b)
      * same address (compare sin_addr or sin6_addr with memcmp). */
     (void)a;
     (void)b;
-    return false;
+    fprintf(stderr, "%s: sockaddr_same is not written yet (see the TODO in procnet.c)\n",
+            program_invocation_short_name);
+    exit(1);
 }
 
 int procnet_parse_line(const char *line, int family, struct procnet_entry *e)
@@ -76,8 +80,9 @@ int procnet_parse_line(const char *line, int family, struct procnet_entry *e)
     (void)line;
     (void)family;
     (void)e;
-    errno = ENOSYS;
-    return -1;
+    fprintf(stderr, "%s: procnet_parse_line is not written yet (see the TODO in procnet.c)\n",
+            program_invocation_short_name);
+    exit(1);
 }
 
 int procnet_find(unsigned long inode, const struct sockaddr *local, const struct sockaddr *remote,
@@ -92,6 +97,7 @@ int procnet_find(unsigned long inode, const struct sockaddr *local, const struct
     (void)local;
     (void)remote;
     (void)e;
-    errno = ENOSYS;
-    return -1;
+    fprintf(stderr, "%s: procnet_find is not written yet (see the TODO in procnet.c)\n",
+            program_invocation_short_name);
+    exit(1);
 }

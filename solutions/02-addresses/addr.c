@@ -42,8 +42,9 @@ int parse_port(const char *text, uint16_t *port)
     /* BEGIN SKELETON
     (void)text;
     (void)port;
-    errno = ENOSYS;
-    return -1;
+    fprintf(stderr, "%s: parse_port is not written yet (see the TODO in addr.c)\n",
+            program_invocation_short_name);
+    exit(1);
     END SKELETON */
 }
 
@@ -157,9 +158,10 @@ int parse_endpoint(const char *text, struct endpoint *ep, const char **why)
     /* BEGIN SKELETON
     (void)text;
     (void)ep;
-    *why = "parse_endpoint is not written yet";
-    errno = ENOSYS;
-    return -1;
+    (void)why;
+    fprintf(stderr, "%s: parse_endpoint is not written yet (see the TODO in addr.c)\n",
+            program_invocation_short_name);
+    exit(1);
     END SKELETON */
 }
 
@@ -175,8 +177,9 @@ int format_address(const struct sockaddr *sa, socklen_t salen, char *buf, size_t
     (void)salen;
     (void)buf;
     (void)size;
-    errno = ENOSYS;
-    return EAI_SYSTEM;
+    fprintf(stderr, "%s: format_address is not written yet (see the TODO in addr.c)\n",
+            program_invocation_short_name);
+    exit(1);
     END SKELETON */
 }
 
@@ -201,7 +204,8 @@ int format_sockaddr(const struct sockaddr *sa, socklen_t salen, char *buf, size_
     (void)salen;
     (void)buf;
     (void)size;
-    errno = ENOSYS;
-    return EAI_SYSTEM;
+    fprintf(stderr, "%s: format_sockaddr is not written yet (see the TODO in addr.c)\n",
+            program_invocation_short_name);
+    exit(1);
     END SKELETON */
 }

@@ -142,7 +142,7 @@ static int parse_args(int argc, char *argv[], struct options *opt)
     (void)argc;
     (void)argv;
     (void)opt;
-    fprintf(stderr, "resolve: parse_args is not written yet (see the chapter)\n");
+    fprintf(stderr, "resolve: parse_args is not written yet (see the TODO in resolve.c)\n");
     return -1;
     END SKELETON */
 }
@@ -200,7 +200,7 @@ static int show_host(const char *host, const char *service)
     /* BEGIN SKELETON
     (void)host;
     (void)service;
-    fprintf(stderr, "resolve: show_host is not written yet\n");
+    fprintf(stderr, "resolve: show_host is not written yet (see the TODO in resolve.c)\n");
     return -1;
     END SKELETON */
 }
@@ -282,7 +282,7 @@ static int show_endpoint(const struct endpoint *ep)
     /* END SOLUTION */
     /* BEGIN SKELETON
     (void)ep;
-    fprintf(stderr, "resolve: show_endpoint is not written yet\n");
+    fprintf(stderr, "resolve: show_endpoint is not written yet (see the TODO in resolve.c)\n");
     return -1;
     END SKELETON */
 }

@@ -56,8 +56,9 @@ int procnet_port_range(int *low, int *high)
     /* BEGIN SKELETON
     (void)low;
     (void)high;
-    errno = ENOSYS;
-    return -1;
+    fprintf(stderr, "%s: procnet_port_range is not written yet (see the TODO in procnet.c)\n",
+            program_invocation_short_name);
+    exit(1);
     END SKELETON */
 }
 
@@ -83,8 +84,9 @@ int socket_inode(int fd, unsigned long *inode)
     /* BEGIN SKELETON
     (void)fd;
     (void)inode;
-    errno = ENOSYS;
-    return -1;
+    fprintf(stderr, "%s: socket_inode is not written yet (see the TODO in procnet.c)\n",
+            program_invocation_short_name);
+    exit(1);
     END SKELETON */
 }
 
@@ -110,7 +112,9 @@ bool sockaddr_same(const struct sockaddr *a, const struct sockaddr *b)
     /* BEGIN SKELETON
     (void)a;
     (void)b;
-    return false;
+    fprintf(stderr, "%s: sockaddr_same is not written yet (see the TODO in procnet.c)\n",
+            program_invocation_short_name);
+    exit(1);
     END SKELETON */
 }
 
@@ -191,8 +195,9 @@ int procnet_parse_line(const char *line, int family, struct procnet_entry *e)
     (void)line;
     (void)family;
     (void)e;
-    errno = ENOSYS;
-    return -1;
+    fprintf(stderr, "%s: procnet_parse_line is not written yet (see the TODO in procnet.c)\n",
+            program_invocation_short_name);
+    exit(1);
     END SKELETON */
 }
 
@@ -257,7 +262,8 @@ int procnet_find(unsigned long inode, const struct sockaddr *local, const struct
     (void)local;
     (void)remote;
     (void)e;
-    errno = ENOSYS;
-    return -1;
+    fprintf(stderr, "%s: procnet_find is not written yet (see the TODO in procnet.c)\n",
+            program_invocation_short_name);
+    exit(1);
     END SKELETON */
 }
