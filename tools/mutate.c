@@ -282,12 +282,12 @@ static bool tok_is(const struct srcfile *f, int i, const char *s)
 }
 
 static const char *const keywords[] = {
-    "auto",     "break",  "case",    "char",   "const",    "continue", "default", "do",
-    "double",   "else",   "enum",    "extern", "float",    "for",      "goto",    "if",
-    "inline",   "int",    "long",    "register", "restrict", "return", "short",   "signed",
-    "sizeof",   "static", "struct",  "switch", "typedef",  "union",    "unsigned", "void",
-    "volatile", "while",  "_Bool",   "bool",   "size_t",   "ssize_t",  "socklen_t", "uint16_t",
-    "uint32_t", "uint8_t", "int64_t", "uint64_t", "pid_t", "FILE",     "va_list", "off_t",
+    "auto",      "break",    "case",           "char",     "const",    "continue", "default",   "do",
+    "double",    "else",     "enum",           "extern",   "float",    "for",      "goto",      "if",
+    "inline",    "int",      "long",           "register", "restrict", "return",   "short",     "signed",
+    "sizeof",    "static",   "struct",         "switch",   "typedef",  "union",    "unsigned",  "void",
+    "volatile",  "while",    "_Bool",          "bool",     "size_t",   "ssize_t",  "socklen_t", "uint16_t",
+    "uint32_t",  "uint8_t",  "int64_t",        "uint64_t", "pid_t",    "FILE",     "va_list",   "off_t",
     "in_port_t", "_Alignof", "_Static_assert", NULL,
 };
 
@@ -315,8 +315,8 @@ static bool tok_ends_operand(const struct srcfile *f, int i)
 }
 
 static const char *const puncts[] = {
-    "...", "<<=", ">>=", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "+=",
-    "-=",  "*=",  "/=",  "%=", "&=", "|=", "^=", "##", NULL,
+    "...", "<<=", ">>=", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=",
+    "&&",  "||",  "+=",  "-=", "*=", "/=", "%=", "&=", "|=", "^=", "##", NULL,
 };
 
 /* Tokenise f->text: skip comments, preprocessor lines and whitespace. */
@@ -497,8 +497,9 @@ static void structure(struct srcfile *f)
             }
         } else if (block_here && (tok_is(f, i, ";") || tok_is(f, i, "else") || tok_is(f, i, "do"))) {
             next_stmt = true;
-        } else if (block_here && tok_is(f, i, ":") && (tok_is(f, i - 1, "default") || f->t[i - 1].kind == T_IDENT ||
-                                                         f->t[i - 1].kind == T_NUM || f->t[i - 1].kind == T_CHAR)) {
+        } else if (block_here && tok_is(f, i, ":") &&
+                   (tok_is(f, i - 1, "default") || f->t[i - 1].kind == T_IDENT || f->t[i - 1].kind == T_NUM ||
+                    f->t[i - 1].kind == T_CHAR)) {
             /* a case label or a goto label; a ?: at statement level is rare */
             int k = i - 1;
             while (k >= 0 && !tok_is(f, k, "case") && !tok_is(f, k, "default") && !tok_is(f, k, ";") &&
@@ -546,15 +547,15 @@ enum status { S_PENDING, S_STILLBORN, S_KILLED, S_SURVIVED, S_SKIPPED };
 static const char *const status_names[] = {"pending", "stillborn", "killed", "survived", "not-run"};
 
 struct mutant {
-    int file;            /* index into the lesson's files */
-    size_t start, len;   /* the span replaced */
-    char *repl;          /* by this */
-    const char *op;      /* the operator's name */
-    int line, func;      /* where (1-based line), the function's name index */
+    int file;          /* index into the lesson's files */
+    size_t start, len; /* the span replaced */
+    char *repl;        /* by this */
+    const char *op;    /* the operator's name */
+    int line, func;    /* where (1-based line), the function's name index */
     char id[256];
     enum status status;
-    bool equivalent;     /* listed in the equivalents file */
-    char *why;           /* the killing test, or why it is stillborn */
+    bool equivalent; /* listed in the equivalents file */
+    char *why;       /* the killing test, or why it is stillborn */
     double seconds;
 };
 
@@ -720,20 +721,18 @@ static void gen_const(struct lesson *l, int fi, int i)
         a = i - 1;
         v = -v;
     }
-    if (tok_is(f, i - 1, "return") || (a == i - 1 && tok_is(f, i - 2, "return"))) {
-        if (v == -1 || v == 0) {
-            char *r = xasprintf("%s", v == 0 ? "-1" : "0");
-            mut_span(l, fi, a, i, r, "retval");
-            free(r);
-        }
+    if (tok_is(f, a - 1, "return") && tok_is(f, i + 1, ";") && (v == -1 || v == 0)) {
+        /* return -1 and return 0 get only the retval change: a caller tests
+         * < 0 or == -1, so -2 or 1 would be equivalent more often than not */
+        mut_span(l, fi, a, i, v == 0 ? "-1" : "0", "retval");
+        return;
     }
     for (int d = 1; d >= -1; d -= 2) {
         long long w = v + d;
-        if (v == 0 && tok_is(f, a - 1, "return") && d == -1)
-            continue; /* the same as retval */
-        char *r = hex && w >= 0 ? xasprintf("0x%llx%.*s", w, (int)slen, suffix)
-                                : xasprintf("%s%lld%.*s", w < 0 && a == i && tok_ends_operand(f, i - 1) ? " " : "",
-                                            w, (int)slen, suffix);
+        char *r = hex && w >= 0
+                      ? xasprintf("0x%llx%.*s", w, (int)slen, suffix)
+                      : xasprintf("%s%lld%.*s", w < 0 && a == i && tok_ends_operand(f, i - 1) ? " " : "", w,
+                                  (int)slen, suffix);
         mut_span(l, fi, a, i, r, "const");
         free(r);
     }
@@ -762,8 +761,8 @@ static int stmt_end(const struct srcfile *f, int i)
 static void gen_stmt(struct lesson *l, int fi, int i)
 {
     const struct srcfile *f = &l->files[fi];
-    static const char *const seconds[] = {"(", "=", "+=", "-=", "*=", "/=", "|=", "&=", "^=", "%=", "<<=",
-                                          ">>=", "->", ".", "[", "++", "--", NULL};
+    static const char *const seconds[] = {"(",  "=",   "+=",  "-=", "*=", "/=", "|=", "&=", "^=",
+                                          "%=", "<<=", ">>=", "->", ".",  "[",  "++", "--", NULL};
     bool expr = false;
     if (f->t[i].kind == T_IDENT && !tok_keyword(f, i)) {
         for (int k = 0; seconds[k] && !expr; k++)
@@ -833,9 +832,9 @@ static void gen_binary(struct lesson *l, int fi, int i)
 {
     const struct srcfile *f = &l->files[fi];
     static const char *const swaps[][3] = {
-        {"<", "<=", "rel"},   {"<=", "<", "rel"},   {">", ">=", "rel"},     {">=", ">", "rel"},
-        {"==", "!=", "rel"},  {"!=", "==", "rel"},  {"&&", "||", "logic"},  {"||", "&&", "logic"},
-        {"+", "-", "arith"},  {"-", "+", "arith"},  {"*", "/", "arith"},    {"/", "*", "arith"},
+        {"<", "<=", "rel"},    {"<=", "<", "rel"},    {">", ">=", "rel"},    {">=", ">", "rel"},
+        {"==", "!=", "rel"},   {"!=", "==", "rel"},   {"&&", "||", "logic"}, {"||", "&&", "logic"},
+        {"+", "-", "arith"},   {"-", "+", "arith"},   {"*", "/", "arith"},   {"/", "*", "arith"},
         {"+=", "-=", "arith"}, {"-=", "+=", "arith"},
     };
     if (f->t[i].kind != T_PUNCT || f->t[i].depth == 0)
@@ -844,8 +843,10 @@ static void gen_binary(struct lesson *l, int fi, int i)
         if (tok_is(f, i, swaps[k][0]) && binary_at(f, i))
             mut_span(l, fi, i, i, swaps[k][1], swaps[k][2]);
     if (tok_is(f, i, "|") && binary_at(f, i)) {
-        if (all_caps(f, i + 1) && !tok_is(f, i + 2, "(") && !tok_is(f, i + 2, "["))
-            mut_span(l, fi, i, i + 1, "", "flag");
+        if (all_caps(f, i + 1) && !tok_is(f, i + 2, "(") && !tok_is(f, i + 2, "[")) {
+            size_t from = f->t[i - 1].start + f->t[i - 1].len; /* the space before | goes too */
+            add_mutant(l, fi, from, f->t[i + 1].start + f->t[i + 1].len - from, "", "flag", &f->t[i]);
+        }
         if (all_caps(f, i - 1) && (tok_is(f, i - 2, "(") || tok_is(f, i - 2, ",") || tok_is(f, i - 2, "=") ||
                                    tok_is(f, i - 2, "return")))
             mut_span(l, fi, i - 1, i, "", "flag");
@@ -999,8 +1000,8 @@ static void load_equivalents(struct lesson *l)
             if (strlen(l->m[k].id) == idlen && strncmp(l->m[k].id, line, idlen) == 0)
                 l->m[k].equivalent = found = true;
         if (!found)
-            fprintf(stderr, "mutate: %s: %.*s matches no mutant (the code changed: remove or update it)\n", path,
-                    (int)idlen, line);
+            fprintf(stderr, "mutate: %s: %.*s matches no mutant (the code changed: remove or update it)\n",
+                    path, (int)idlen, line);
         if (line[idlen] == '\0')
             fprintf(stderr, "mutate: %s: %.*s has no reason\n", path, (int)idlen, line);
     }
@@ -1050,8 +1051,8 @@ static char **argv_plus(char **base, int n, char **extra, int nextra)
 
 /* Compile the mutated file and link every program of the lesson into dir
  * (unchanged programs are links to the solution's). 0, or -1: stillborn. */
-static int build_mutant(const struct config *c, const struct lesson *l, const struct mutant *m, const char *dir,
-                        int logfd)
+static int build_mutant(const struct config *c, const struct lesson *l, const struct mutant *m,
+                        const char *dir, int logfd)
 {
     const struct srcfile *f = &l->files[m->file];
     char *src = xasprintf("%s/%s", dir, f->name);
@@ -1182,7 +1183,11 @@ static int grade_mutant(const struct config *c, const char *lesson, const char *
         }
         if (nf >= 5 && strcmp(field[0], "test") == 0 && strcmp(field[4], "fail") == 0 && !killed) {
             killed = 1;
-            snprintf(why, whylen, "%s", field[1]);
+            const char *msg = field[4] + strlen(field[4]) + 1, *tab; /* description, hint, message */
+            for (int skip = 0; skip < 2 && (tab = strchr(msg, '\t')); skip++)
+                msg = tab + 1;
+            const char *nl = strstr(msg, "\\n");
+            snprintf(why, whylen, "%s: %.*s", field[1], nl ? (int)(nl - msg) : 160, msg);
         }
     }
     if (!killed && timed_out) {
@@ -1194,7 +1199,8 @@ static int grade_mutant(const struct config *c, const char *lesson, const char *
                  WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
     } else if (!killed && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
         killed = 1;
-        snprintf(why, whylen, "(the test program exited %d)", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        snprintf(why, whylen, "(the test program exited %d)",
+                 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
     }
     free(out);
     return killed;
@@ -1281,7 +1287,8 @@ static void run_all(const struct config *c, struct lesson *l)
             struct mutant *m = &l->m[slots[s].k];
             m->seconds = mut_now() - slots[s].t0;
             int code = WIFEXITED(st) ? WEXITSTATUS(st) : 100;
-            m->status = code == S_STILLBORN || code == S_KILLED || code == S_SURVIVED ? (enum status)code : S_KILLED;
+            m->status =
+                code == S_STILLBORN || code == S_KILLED || code == S_SURVIVED ? (enum status)code : S_KILLED;
             char *dir = mutant_dir(l->name, slots[s].k);
             char *res = xasprintf("%s/result", dir);
             char *why = mut_slurp(res, NULL);
@@ -1304,8 +1311,8 @@ static void run_all(const struct config *c, struct lesson *l)
             done++;
             if (tty) {
                 double el = mut_now() - t0;
-                fprintf(stderr, "\r  %s: %d/%d mutants, %.0f s, about %.0f s left   ", l->name, done, todo, el,
-                        el / done * (todo - done));
+                fprintf(stderr, "\r  %s: %d/%d mutants, %.0f s, about %.0f s left   ", l->name, done, todo,
+                        el, el / done * (todo - done));
             }
         }
     }
@@ -1465,9 +1472,10 @@ static void write_reports(const struct lesson *l, const struct config *c)
     fprintf(rep, "Mutation testing of %s (tests: build/tests/%s)\n\n", l->name, l->name);
     if (c->sample > 0)
         fprintf(rep, "A sample of %ld mutants, seed %lu.\n", c->sample, c->seed);
-    fprintf(rep, "generated %d, stillborn %d, equivalent %d, killed %d, survived %d\n", n.generated, n.stillborn,
-            n.equivalent, n.killed, n.survived);
-    fprintf(rep, "score %.1f%% = killed / (generated - stillborn - equivalent), goal %.0f%%\n\n", n.score, GOAL);
+    fprintf(rep, "generated %d, stillborn %d, equivalent %d, killed %d, survived %d\n", n.generated,
+            n.stillborn, n.equivalent, n.killed, n.survived);
+    fprintf(rep, "score %.1f%% = killed / (generated - stillborn - equivalent), goal %.0f%%\n\n", n.score,
+            GOAL);
     static const char *const ops[] = {"rel",         "arith",       "logic",     "const", "retval", "negate",
                                       "delete-call", "delete-stmt", "swap-args", "flag",  "symbol"};
     for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
@@ -1502,7 +1510,8 @@ static void write_reports(const struct lesson *l, const struct config *c)
                 fprintf(rep, "\nListed as equivalent but killed (remove them from the list):\n");
             warned = true;
             fprintf(rep, "  %s (%s)\n", l->m[k].id, l->m[k].why);
-            fprintf(stderr, "mutate: %s is listed as equivalent but was killed by %s: remove it from the list\n",
+            fprintf(stderr,
+                    "mutate: %s is listed as equivalent but was killed by %s: remove it from the list\n",
                     l->m[k].id, l->m[k].why);
         }
     fclose(csv);
@@ -1534,6 +1543,20 @@ static void sample(struct lesson *l, long n, unsigned long seed)
     for (int k = 0; k < ni && k < n; k++)
         l->m[idx[k]].status = S_PENDING;
     free(idx);
+}
+
+/* n bytes of s on one line: each run of whitespace as one space. */
+static void print_folded(FILE *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (isspace((unsigned char)s[i])) {
+            while (i + 1 < n && isspace((unsigned char)s[i + 1]))
+                i++;
+            fputc(' ', out);
+        } else {
+            fputc(s[i], out);
+        }
+    }
 }
 
 static void usage(FILE *to)
@@ -1605,8 +1628,10 @@ int main(int argc, char **argv)
                 const struct mutant *m = &ls[k].m[j];
                 const struct srcfile *f = &ls[k].files[m->file];
                 printf("%s\t%s:%d\t", m->id, f->name, m->line);
-                int len = (int)m->len;
-                printf("%.*s -> %s%s\n", len, f->text + m->start, m->repl, m->equivalent ? "\t(equivalent)" : "");
+                print_folded(stdout, f->text + m->start, m->len);
+                fputs(" -> ", stdout);
+                print_folded(stdout, m->repl, strlen(m->repl));
+                puts(m->equivalent ? "\t(equivalent)" : "");
             }
             continue;
         }
@@ -1635,8 +1660,8 @@ int main(int argc, char **argv)
         if (n.generated == 0)
             continue;
         bool low = n.score < GOAL;
-        printf("%-22s %9d %9d %10d %6d %8d %5.1f%%%s\n", ls[k].name, n.generated, n.stillborn, n.equivalent, n.killed,
-               n.survived, n.score, low ? "  (under 90%)" : "");
+        printf("%-22s %9d %9d %10d %6d %8d %5.1f%%%s\n", ls[k].name, n.generated, n.stillborn, n.equivalent,
+               n.killed, n.survived, n.score, low ? "  (under 90%)" : "");
         if (low && c.strict)
             failed = 1;
     }
