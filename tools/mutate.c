@@ -1309,11 +1309,12 @@ static void run_all(const struct config *c, struct lesson *l)
             slots[s].pid = 0;
             running--;
             done++;
-            if (tty) {
-                double el = mut_now() - t0;
+            double el = mut_now() - t0;
+            if (tty)
                 fprintf(stderr, "\r  %s: %d/%d mutants, %.0f s, about %.0f s left   ", l->name, done, todo,
                         el, el / done * (todo - done));
-            }
+            else if (done % 100 == 0) /* a log: a line now and then */
+                fprintf(stderr, "  %s: %d/%d mutants, %.0f s\n", l->name, done, todo, el);
         }
     }
     if (tty)
