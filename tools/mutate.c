@@ -699,12 +699,33 @@ static bool int_literal(const char *s, size_t n, long long *v, bool *hex, const 
     return true;
 }
 
-/* A number in an array declaration's size (char buf[64]): not mutated. */
+/* A number in an array declaration's size (char buf[64], or the second
+ * array of char a[N], b[16]) or in sizeof a[0]: not mutated, a bigger or
+ * smaller buffer that still fits is the same program. */
 static bool array_size(const struct srcfile *f, int i)
 {
-    if (!tok_is(f, i - 1, "[") || !tok_is(f, i + 1, "]") || f->t[i - 2].kind != T_IDENT)
+    if (i < 3 || !tok_is(f, i - 1, "[") || !tok_is(f, i + 1, "]") || f->t[i - 2].kind != T_IDENT)
         return false;
-    return i >= 3 && (f->t[i - 3].kind == T_IDENT || tok_is(f, i - 3, "*"));
+    if (tok_is(f, i - 3, "sizeof"))
+        return true; /* sizeof a[0]: never evaluated */
+    int depth = 0, k = i - 2;
+    for (; k > 0; k--) { /* back to the start of the statement, at this level */
+        if (tok_is(f, k - 1, ")") || tok_is(f, k - 1, "]"))
+            depth++;
+        else if ((tok_is(f, k - 1, "(") || tok_is(f, k - 1, "[")) && depth-- == 0)
+            return false; /* inside a call or an index: an expression */
+        else if (depth == 0 && tok_is(f, k - 1, "="))
+            return false; /* an initializer's expression */
+        else if (depth == 0 && (tok_is(f, k - 1, ";") || tok_is(f, k - 1, "{") || tok_is(f, k - 1, "}")))
+            break;
+    }
+    static const char *const types[] = {"char",     "unsigned", "signed", "int",    "long",
+                                        "short",    "const",    "static", "struct", "uint8_t",
+                                        "uint16_t", "uint32_t", NULL};
+    for (int t = 0; types[t]; t++)
+        if (tok_is(f, k, types[t]))
+            return true;
+    return false;
 }
 
 static void gen_const(struct lesson *l, int fi, int i)
