@@ -222,6 +222,20 @@ attacks: $(TOOLS) $(TEST_BINS) ## [course] grade the hostile submissions of test
 	@test -x tools/attacks.sh || { echo "make attacks runs in the course repository, not here" >&2; exit 2; }
 	@SAN=$(SAN) tools/attacks.sh
 
+# Generated mutants (tools/mutate.c): each a copy of a solution with one
+# change, graded by the lesson's tests. SAMPLE=N grades a seeded sample
+# (SEED=S), J=N runs N at once, STRICT=1 fails a lesson under 90%.
+.PHONY: mutation
+ifeq ($(HAVE_SOLUTIONS),)
+mutation:
+	@echo "make mutation runs in the course repository (with solutions/), not here" >&2; exit 2
+else
+mutation: build/tools/mutate $(addprefix build/tests/,$(SEL)) $(foreach l,$(SEL),$(SOLUTION_PROGS_$(l))) ## [course] mutation score of each lesson's tests: make mutation [L=NN] [SAMPLE=N] [STRICT=1]
+	@build/tools/mutate -j $(or $(J),$(shell nproc)) --cc '$(CC)' --cflags '$(CFLAGS)' --ldflags '$(LDFLAGS)' \
+	  $(if $(SAMPLE),--sample $(SAMPLE)) $(if $(SEED),--seed $(SEED)) $(if $(filter 1,$(STRICT)),--strict) \
+	  $(filter $(SEL),$(HAVE_SOLUTIONS:solutions/%=%))
+endif
+
 watch: ## regrade one lesson on every save: make watch L=@L@
 	@test -n "$(L)" || { echo "usage: make watch L=NN (one of: $(foreach l,$(LESSONS),$(firstword $(subst -, ,$(l)))))" >&2; exit 2; }
 	@tools/watch.sh $(firstword $(SEL))
