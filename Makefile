@@ -173,7 +173,7 @@ check-skeletons: build/tools/skelgen ## fail when a committed skeleton is stale 
 # Debian package names. The real peers are the programs the tests talk to.
 DEPS_BUILD := gcc make libcriterion-dev patch pkg-config inotify-tools clang-format
 DEPS_FUZZ := clang libclang-rt-dev
-DEPS_PEERS := socat ncat iproute2 iputils-ping libc-bin openssl
+DEPS_PEERS := socat ncat iproute2 iputils-ping libc-bin openssl strace lsof valgrind tcpdump tshark
 DEPS_BOOK := pandoc graphviz chromium epubcheck default-jre-headless fonts-liberation2 fonts-dejavu-core
 DEPS_PDF := texlive-xetex texlive-fonts-recommended lmodern
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
