@@ -412,6 +412,7 @@ local function finish(part)
     Para = function(para)
       -- an image alone in its paragraph (maybe inside a link) is a figure
       local c = para.content
+      if #c == 1 and c[1].t == "Image" and c[1].attributes["book-done"] then return nil end
       if #c == 1 and c[1].t == "Image" then return image_block(c[1]) end
       if #c == 1 and c[1].t == "Link" and #c[1].content == 1 and c[1].content[1].t == "Image" then
         return image_block(c[1].content[1])
