@@ -421,7 +421,7 @@ CHROME_ARGS=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
 chrome() {  # args...: runs headless chromium with a throwaway profile
     local profile
     profile=$(mktemp -d "${TMPDIR:-/tmp}/book-chromium.XXXXXX")
-    timeout 60 "$CHROMIUM" "${CHROME_ARGS[@]}" --user-data-dir="$profile" "$@" || { local rc=$?; rm -rf "$profile"; return $rc; }
+    timeout -k 10 60 "$CHROMIUM" "${CHROME_ARGS[@]}" --user-data-dir="$profile" "$@" || { local rc=$?; rm -rf "$profile"; return $rc; }
     rm -rf "$profile"
 }
 
