@@ -209,7 +209,7 @@ local function shape(part)
   part.diagrams = {}
   doc:walk({
     Image = function(img)
-      local name = img.src:match("diagrams/([%w_.-]+)%.%w+$")
+      local name = img.src:match("diagrams/([%w_.-]+)%.%w+$") or img.src:match("book/figures/([%w_.-]+)%.svg$")
       if name then part.diagrams[name] = true end
     end,
   })
@@ -249,9 +249,13 @@ local function plot_exists(path)
 end
 
 -- What an image source becomes: {src=..., href=..., kind=diagram|plot|image} or {missing_plot=path}.
+local function diagram_name(src)
+  return src:match("diagrams/([%w_.-]+)%.%w+$") or src:match("book/figures/([%w_.-]+)%.svg$")
+end
+
 local function resolve_image(part, src)
   if src:match("^%a[%w+.-]*:") then return { src = src, kind = "image" } end
-  local name = src:match("diagrams/([%w_.-]+)%.%w+$")
+  local name = diagram_name(src)
   if name then
     if not DIAGRAM_SET[name] then
       warn(part.src .. ": diagram '" .. name .. "' has no diagrams/" .. name .. ".dot")
@@ -286,12 +290,26 @@ end
 
 -- A figure: raw HTML in pages (the picture links to itself so a phone can zoom it),
 -- pandoc's implicit figure in the single document.
-local function figure(id, src, href, caption, alt)
+-- The width a diagram is drawn at, in CSS pixels (from the committed SVG's width in points), so
+-- that a phone can show it no smaller than a legible fraction of that (book.css, --w).
+local function diagram_width(name)
+  if not name then return nil end
+  local f = io.open("book/figures/" .. name .. ".svg", "rb")
+  if not f then return nil end
+  local head = f:read(2048) or ""
+  f:close()
+  local pt = head:match('<svg width="([%d.]+)pt"')
+  return pt and math.floor(tonumber(pt) * 4 / 3 + 0.5) or nil
+end
+
+local function figure(id, src, href, caption, alt, name)
   if MODE == "single" then
     return pandoc.Para({ pandoc.Image(caption, src, "fig:", pandoc.Attr(id or "", {}, { { "book-done", "1" } })) })
   end
   local cap = pandoc.write(pandoc.Pandoc({ pandoc.Plain(caption) }), "html"):gsub("%s+$", "")
-  local img = string.format('<img src="%s" alt="%s" />', html_escape(src), html_escape(alt))
+  local w = diagram_width(name)
+  local img = string.format('<img src="%s" alt="%s"%s />', html_escape(src), html_escape(alt),
+    w and string.format(' class="diagram" style="--w: %dpx"', w) or "")
   if href then img = string.format('<a href="%s">%s</a>', html_escape(href), img) end
   return pandoc.RawBlock("html", string.format('<figure%s>\n%s\n<figcaption>%s</figcaption>\n</figure>',
     id and (' id="' .. html_escape(id) .. '"') or "", img, cap))
@@ -337,7 +355,7 @@ local function diagram_list(part, state)
       end
     end
     out:insert(pandoc.Header(2, title, pandoc.Attr(id)))   -- finish() prefixes it in single mode
-    out:insert(figure(nil, res.src, res.href, cap, stringify(cap)))
+    out:insert(figure(nil, res.src, res.href, cap, stringify(cap), res.name))
     local line = pandoc.List({ pandoc.Str("Source:"), pandoc.Space(), pandoc.Code("diagrams/" .. d.name .. ".dot") })
     if #users > 0 then
       line:insert(pandoc.Str("."))
@@ -382,18 +400,19 @@ local function finish(part)
   local state = { figures = 0 }
   local blocks = doc.blocks:clone()
 
-  local function image_block(img)
+  local function image_block(img, written)
     local res = resolve_image(part, img.src)
     if res.missing_plot then return missing_plot_note(res.missing_plot) end
-    local cap = figure_caption(part, state, img.caption)
+    local cap = figure_caption(part, state, written or img.caption)
     local id = img.identifier ~= "" and img.identifier or (res.name and ("fig-" .. res.name)) or nil
-    return figure(id_for(part, id), res.src, res.href, cap, stringify(img.caption))
+    return figure(id_for(part, id), res.src, res.href, cap, stringify(img.caption), res.name)
   end
 
   local filter = {
     Para = function(para)
       -- an image alone in its paragraph (maybe inside a link) is a figure
       local c = para.content
+      if #c == 1 and c[1].t == "Image" and c[1].attributes["book-done"] then return nil end
       if #c == 1 and c[1].t == "Image" then return image_block(c[1]) end
       if #c == 1 and c[1].t == "Link" and #c[1].content == 1 and c[1].content[1].t == "Image" then
         return image_block(c[1].content[1])
@@ -408,6 +427,46 @@ local function finish(part)
       end
     end,
   }
+  -- A figure whose caption the chapter writes itself, so that GitHub shows it too: the image
+  -- paragraph, then a paragraph that is all emphasis and starts "Figure N.K:". The number must be
+  -- the figure's place in the chapter (the book prints it again, in its own style).
+  local function lone_image(b)
+    if b == nil or b.t ~= "Para" then return nil end
+    local c = b.content
+    if #c == 1 and c[1].t == "Image" then return c[1] end
+    if #c == 1 and c[1].t == "Link" and #c[1].content == 1 and c[1].content[1].t == "Image" then
+      return c[1].content[1]
+    end
+  end
+  local function written_caption(b)
+    if b == nil or b.t ~= "Para" or #b.content ~= 1 or b.content[1].t ~= "Emph" then return nil end
+    local em = b.content[1].content
+    local num = em[1] and em[2] and em[1].t == "Str" and em[1].text == "Figure" and em[2].t == "Space"
+      and em[3] and em[3].t == "Str" and em[3].text:match("^(%d+%.%d+):$")
+    if not num then return nil end
+    local cap = pandoc.List()
+    for k = 4, #em do cap:insert(em[k]) end
+    while cap[1] and cap[1].t == "Space" do cap:remove(1) end
+    return cap, num
+  end
+  local merged = pandoc.List()
+  local i = 1
+  while i <= #blocks do
+    local img = lone_image(blocks[i])
+    local cap, num = written_caption(blocks[i + 1])
+    if img and cap then
+      local expect = part.number and (part.number .. "." .. (state.figures + 1)) or nil
+      if expect and num ~= expect then
+        warn(part.src .. ": figure number " .. num .. " should be " .. expect .. " (figures are numbered in order)")
+      end
+      merged:insert(image_block(img, cap))
+      i = i + 2
+    else
+      merged:insert(blocks[i])
+      i = i + 1
+    end
+  end
+  blocks = merged
   blocks = pandoc.walk_block(pandoc.Div(blocks), filter).content
 
   local inline_filter = {
