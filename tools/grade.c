@@ -1099,15 +1099,32 @@ static bool report_is_ours(const char *report, char *why, size_t len)
     return true;
 }
 
+/* Make sure that what stands at report is a report grade wrote, or nothing:
+ * anything else (a file a program planted, a symbolic link, a directory
+ * named like grade's temporary files) is moved aside to REPORT.untrusted,
+ * and grade says so, so that no forged report is left where the real one
+ * goes. Returns 0, or -1 having said why. */
+static int report_clear_foreign(const char *report)
+{
+    char why[PATH_MAX + 100], aside[PATH_MAX];
+    if (report_is_ours(report, why, sizeof why))
+        return 0;
+    snprintf(aside, sizeof aside, "%s.untrusted", report);
+    if ((remove_tree(aside) != 0 && errno != ENOENT) || rename(report, aside) != 0) {
+        fprintf(stderr, "grade: will not replace %s (%s), and cannot move it aside: %s\n", report, why,
+                strerror(errno));
+        return -1;
+    }
+    fprintf(stderr, "grade: %s was not grade's own (%s): moved it to %s\n", report, why, aside);
+    return 0;
+}
+
 /* Move the new report (new_report) into place at report, and remove the one
  * it replaces. Returns 0, or -1 having said why. */
 static int commit_report(const char *report)
 {
-    char why[PATH_MAX + 100];
-    if (!report_is_ours(report, why, sizeof why)) {
-        fprintf(stderr, "grade: did not replace %s: %s. Remove it and grade again.\n", report, why);
+    if (report_clear_foreign(report) != 0)
         return -1;
-    }
     if (renameat2(AT_FDCWD, new_report, AT_FDCWD, report, RENAME_NOREPLACE) == 0)
         return 0;
     if (errno != EEXIST) {
@@ -1631,9 +1648,7 @@ int main(int argc, char **argv)
     if (run_uid >= 0) /* the test programs' user may run the copies, not change them */
         chmod(stage_dir, 0711);
     if (!self) {
-        char why[PATH_MAX + 100];
-        if (!report_is_ours(o.report, why, sizeof why)) {
-            fprintf(stderr, "grade: will not replace %s: %s. Remove it and grade again.\n", o.report, why);
+        if (report_clear_foreign(o.report) != 0) {
             remove_tree(stage_dir);
             return 1;
         }

@@ -264,6 +264,13 @@ static int install_filter(void)
     deny_call(code, &n, SYS_process_vm_writev, EPERM_);
     deny_call(code, &n, SYS_pidfd_getfd, EPERM_);
     deny_call(code, &n, SYS_tkill, EPERM_);
+    /* prlimit64 on another process (one could set the grader's file size
+     * limit to 0): only pid 0, the caller itself, is allowed. */
+    code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prlimit64, 0, 3);
+    code[n++] = (struct sock_filter)LOAD(args[0]);
+    code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0);
+    code[n++] = (struct sock_filter)RET(EPERM_);
+    code[n++] = (struct sock_filter)LOAD(nr);
     if (nguarded > 0) {
         deny_call(code, &n, SYS_pidfd_send_signal, EPERM_);
         guard_pid_arg(code, &n, SYS_kill, true);
