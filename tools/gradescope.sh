@@ -70,14 +70,14 @@ build() {
 
     cp Makefile "$stage/socklab/"
     # tests/, less the mutants (patches against the solutions) and the fuzzers' corpora
-    tar -cf - --exclude=tests/mutants --exclude=tests/fuzz --exclude='*.o' --exclude='*.d' tests |
+    tar -cf - --exclude=tests/mutants --exclude=tests/mutation --exclude=tests/attacks --exclude=tests/fuzz --exclude='*.o' --exclude='*.d' tests |
         tar -C "$stage/socklab" -xf -
     # tools/: the grader's, not the book's nor the instructors'
     mkdir -p "$stage/socklab/tools"
     for f in tools/*; do
         [ -f "$f" ] || continue
         case ${f#tools/} in
-            book*|student-repo.sh|gradescope.sh|fuzz.sh) continue ;;
+            book*|student-repo.sh|gradescope.sh|fuzz.sh|mutate.c|attacks.sh|flake.sh) continue ;;
         esac
         cp -p "$f" "$stage/socklab/tools/"
     done

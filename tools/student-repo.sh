@@ -41,7 +41,7 @@ set -euo pipefail
 STAMP=.socklab-student
 SHIP=(lessons tests book diagrams tools Makefile .clang-format .gitignore .devcontainer)
 # Never shipped: solution text, or instructors' tools that need the solutions (fuzz targets link them).
-DROP_RE='^(tests/mutants/|tests/mutation/|tools/mutate\.c$|tests/fuzz/|tools/fuzz\.sh$|tools/student-repo\.sh$|tools/gradescope\.sh$|tools/gradescope/|tools/classroom/)|\.patch$|(^|/)solutions/'
+DROP_RE='^(tests/mutants/|tests/mutation/|tests/attacks/|tools/attacks\.sh$|tools/flake\.sh$|tools/mutate\.c$|tests/fuzz/|tools/fuzz\.sh$|tools/student-repo\.sh$|tools/gradescope\.sh$|tools/gradescope/|tools/classroom/)|\.patch$|(^|/)solutions/'
 # Files that name the markers because they implement them: only a marker line is a leak there.
 MARKER_TOOLS_RE='^(Makefile|tools/skelgen\.c|tools/book\.sh|tools/solution-lines\.awk)$'
 MARKER_LINE_RE='^[[:space:]]*(/\*|//|#)?[[:space:]]*(BEGIN|END) SOLUTION[[:space:]]*(\*/)?[[:space:]]*$'
