@@ -89,6 +89,9 @@ void sl_kill_group(struct sl_proc *p);
  * on fd (-1: none); collect the output and the exits. Returns fd's revents
  * (0 when fd is not ready yet). Every wait of the harness loops on it. */
 short sl_io_round(int fd, short events, double until);
+/* Read the table of real peers now, while the checkout is in reach (a
+ * test's private /tmp may hide a checkout that lives under /tmp). */
+void sl_peers_preload(void);
 void sl_proc_end_all(void); /* kill and reap every program of this test */
 
 /* text.c: the first byte where a and b differ, described for a report
