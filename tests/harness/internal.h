@@ -98,6 +98,11 @@ void sl_proc_end_all(void); /* kill and reap every program of this test */
  * ("byte 1048576 is 0x00, expected 0x41"), into buf; NULL if equal. */
 const char *sl_describe_diff(const void *got, const void *want, size_t len, char *buf, size_t size);
 
+/* procfs.c: the state letter ('R', 'S', 'Z' ...) and the parent of process
+ * pid, from /proc/PID/stat (either pointer may be NULL); 0, or -1 when it
+ * is gone or the line cannot be read. */
+int sl_proc_stat(pid_t pid, char *state, pid_t *ppid);
+
 /* sandbox.c */
 void sl_sandbox_enter(void);
 void sl_tmpdir_remove(void); /* remove this test's sl_tmpdir(), if made */

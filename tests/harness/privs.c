@@ -67,19 +67,8 @@ static rlim_t nproc_limit = RLIM_INFINITY;
 
 static pid_t parent_of(pid_t pid)
 {
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *end = strrchr(buf, ')'); /* the name may hold spaces and ')' */
-    int ppid;
-    if (!end || sscanf(end + 1, " %*c %d", &ppid) != 1)
-        return -1;
-    return ppid;
+    pid_t ppid;
+    return sl_proc_stat(pid, NULL, &ppid) == 0 ? ppid : -1;
 }
 
 /* The number of processes whose real uid is ours (as /proc shows them). */

@@ -5,6 +5,7 @@
 #include "internal.h"
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,30 @@ int sl_fd_count(const struct sl_proc *p)
     return n;
 }
 
+int sl_proc_stat(pid_t pid, char *state, pid_t *ppid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    const char *end = strrchr(buf, ')'); /* the name may hold spaces and ')' */
+    char st;
+    int pp;
+    if (!end || sscanf(end + 1, " %c %d", &st, &pp) != 2)
+        return -1;
+    if (state)
+        *state = st;
+    if (ppid)
+        *ppid = (pid_t)pp;
+    return 0;
+}
+
 int sl_zombie_count(const struct sl_proc *p)
 {
     DIR *d = opendir("/proc");
@@ -36,18 +61,10 @@ int sl_zombie_count(const struct sl_proc *p)
     for (struct dirent *e; (e = readdir(d));) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
-        char path[300], stat[512];
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        size_t n = fread(stat, 1, sizeof stat - 1, f);
-        fclose(f);
-        stat[n] = '\0';
-        char *rp = strrchr(stat, ')'); /* the command name may hold spaces */
         char state;
-        int ppid;
-        if (rp && sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == p->pid && state == 'Z')
+        pid_t ppid;
+        if (sl_proc_stat((pid_t)strtol(e->d_name, NULL, 10), &state, &ppid) == 0 && ppid == p->pid &&
+            state == 'Z')
             zombies++;
     }
     closedir(d);
@@ -96,16 +113,8 @@ int sl_socket_count(const struct sl_proc *p, char *desc, size_t len)
  * sleeping, 'Z' exited, not yet reaped), or 'X' when it is gone. */
 static char proc_state(const struct sl_proc *p)
 {
-    char path[64], stat[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)p->pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 'X';
-    size_t n = fread(stat, 1, sizeof stat - 1, f);
-    fclose(f);
-    stat[n] = '\0';
-    const char *paren = strrchr(stat, ')'); /* the name may hold spaces */
-    return paren && paren[1] == ' ' && paren[2] ? paren[2] : 'X';
+    char state;
+    return sl_proc_stat(p->pid, &state, NULL) == 0 ? state : 'X';
 }
 
 void sl_wait_blocked(struct sl_proc *p, double seconds)

@@ -331,22 +331,12 @@ static int descendants(pid_t *out, int max, bool *all_stopped)
     for (struct dirent *e; (e = readdir(d)) && n < 32768;) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
-        char path[300], buf[512];
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        ssize_t k = read(fd, buf, sizeof buf - 1);
-        close(fd);
-        if (k <= 0)
-            continue;
-        buf[k] = '\0';
-        char *end = strrchr(buf, ')');
-        int pp;
+        pid_t pp;
         char st;
-        if (!end || sscanf(end + 1, " %c %d", &st, &pp) != 2)
+        pid_t this = (pid_t)strtol(e->d_name, NULL, 10);
+        if (sl_proc_stat(this, &st, &pp) != 0)
             continue;
-        pid[n] = (pid_t)atoi(e->d_name);
+        pid[n] = this;
         ppid[n] = pp;
         state[n] = st;
         n++;
