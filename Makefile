@@ -225,7 +225,9 @@ attacks: $(TOOLS) $(TEST_BINS) ## [course] grade the hostile submissions of test
 
 # Generated mutants (tools/mutate.c): each a copy of a solution with one
 # change, graded by the lesson's tests. SAMPLE=N grades a seeded sample
-# (SEED=S), J=N runs N at once, STRICT=1 fails a lesson under 90%.
+# (SEED=S), J=N runs N at once, STRICT=1 fails a lesson under 90%,
+# ONLY=FILE grades just the ids FILE lists (ONLY=build/mutation/NN-slug/
+# survivors.txt re-grades the last run's survivors after a new test).
 .PHONY: mutation
 ifeq ($(HAVE_SOLUTIONS),)
 mutation:
@@ -233,7 +235,7 @@ mutation:
 else
 mutation: build/tools/mutate $(addprefix build/tests/,$(SEL)) $(foreach l,$(SEL),$(SOLUTION_PROGS_$(l))) ## [course] mutation score of each lesson's tests: make mutation [L=NN] [SAMPLE=N] [STRICT=1]
 	@build/tools/mutate -j $(or $(J),$(shell nproc)) --cc '$(CC)' --cflags '$(CFLAGS)' --ldflags '$(LDFLAGS)' \
-	  $(if $(SAMPLE),--sample $(SAMPLE)) $(if $(SEED),--seed $(SEED)) $(if $(filter 1,$(STRICT)),--strict) \
+	  $(if $(SAMPLE),--sample $(SAMPLE)) $(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only '$(ONLY)') $(if $(filter 1,$(STRICT)),--strict) \
 	  $(filter $(SEL),$(HAVE_SOLUTIONS:solutions/%=%))
 endif
 

@@ -1,7 +1,7 @@
 /*
  * mutate - mutation testing of a lesson's tests against its solution.
  *
- * usage: mutate [-j N] [--sample N] [--seed S] [--strict] [--timeout S] [--list]
+ * usage: mutate [-j N] [--sample N] [--seed S] [--only FILE] [--strict] [--timeout S] [--list]
  *               [--cc CC] [--cflags FLAGS] [--ldflags FLAGS] LESSON...
  *
  * For each LESSON, mutate reads the .c files of solutions/LESSON and generates mutants
@@ -43,7 +43,10 @@
  * score = killed / (generated - stillborn - equivalent).
  *
  * --sample N grades a random sample of N mutants (seeded by --seed, so a CI
- * run is repeatable). --list prints the mutants and grades nothing.
+ * run is repeatable). --only FILE grades only the mutants whose ids FILE
+ * lists, one per line (build/mutation/LESSON/survivors.txt, written by every
+ * run, re-grades the last survivors after a new test). --list prints the
+ * mutants and grades nothing.
  *
  * Exit: 0 done (with --strict: only when every lesson scores at least 90%);
  * 1 a lesson scored under 90% with --strict, or the solution itself fails
@@ -1041,6 +1044,7 @@ struct config {
     bool strict, list;
     long sample;
     unsigned long seed;
+    const char *only; /* a file of mutant ids, one per line: grade just those */
 };
 
 /* Run argv with stdout and stderr to logfd; its exit status, or -1. */
@@ -1465,9 +1469,9 @@ static void write_reports(const struct lesson *l, const struct config *c)
 {
     char *dir = xasprintf("build/mutation/%s", l->name);
     char *p1 = xasprintf("%s/mutants.csv", dir), *p2 = xasprintf("%s/survivors.diff", dir),
-         *p3 = xasprintf("%s/report.txt", dir);
-    FILE *csv = fopen(p1, "w"), *diff = fopen(p2, "w"), *rep = fopen(p3, "w");
-    if (!csv || !diff || !rep) {
+         *p3 = xasprintf("%s/report.txt", dir), *p4 = xasprintf("%s/survivors.txt", dir);
+    FILE *csv = fopen(p1, "w"), *diff = fopen(p2, "w"), *rep = fopen(p3, "w"), *ids = fopen(p4, "w");
+    if (!csv || !diff || !rep || !ids) {
         fprintf(stderr, "mutate: cannot write the reports in %s: %s\n", dir, strerror(errno));
         exit(1);
     }
@@ -1486,6 +1490,7 @@ static void write_reports(const struct lesson *l, const struct config *c)
         csv_field(csv, m->repl, strlen(m->repl));
         fputc('\n', csv);
         if (m->status == S_SURVIVED && !m->equivalent) {
+            fprintf(ids, "%s\n", m->id);
             print_diff(diff, l, m);
             fputc('\n', diff);
         }
@@ -1494,6 +1499,8 @@ static void write_reports(const struct lesson *l, const struct config *c)
     fprintf(rep, "Mutation testing of %s (tests: build/tests/%s)\n\n", l->name, l->name);
     if (c->sample > 0)
         fprintf(rep, "A sample of %ld mutants, seed %lu.\n", c->sample, c->seed);
+    if (c->only)
+        fprintf(rep, "Only the mutants listed in %s: not the lesson's score.\n", c->only);
     fprintf(rep, "generated %d, stillborn %d, equivalent %d, killed %d, survived %d\n", n.generated,
             n.stillborn, n.equivalent, n.killed, n.survived);
     fprintf(rep, "score %.1f%% = killed / (generated - stillborn - equivalent), goal %.0f%%\n\n", n.score,
@@ -1539,9 +1546,11 @@ static void write_reports(const struct lesson *l, const struct config *c)
     fclose(csv);
     fclose(diff);
     fclose(rep);
+    fclose(ids);
     free(p1);
     free(p2);
     free(p3);
+    free(p4);
     free(dir);
 }
 
@@ -1567,6 +1576,28 @@ static void sample(struct lesson *l, long n, unsigned long seed)
     free(idx);
 }
 
+/* Grade only the mutants whose ids the file `path` lists (the first word of
+ * each line; blank lines and # comments skipped). 0, or -1 with errno set. */
+static int only_listed(struct lesson *l, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    for (int k = 0; k < l->nm; k++)
+        l->m[k].status = S_SKIPPED;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        char id[256];
+        if (line[0] == '#' || sscanf(line, "%255s", id) != 1)
+            continue;
+        for (int k = 0; k < l->nm; k++)
+            if (strcmp(l->m[k].id, id) == 0 && !l->m[k].equivalent)
+                l->m[k].status = S_PENDING;
+    }
+    fclose(f);
+    return 0;
+}
+
 /* n bytes of s on one line: each run of whitespace as one space. */
 static void print_folded(FILE *out, const char *s, size_t n)
 {
@@ -1583,7 +1614,7 @@ static void print_folded(FILE *out, const char *s, size_t n)
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: mutate [-j N] [--sample N] [--seed S] [--strict] [--timeout S] [--list]\n"
+    fprintf(to, "usage: mutate [-j N] [--sample N] [--seed S] [--only FILE] [--strict] [--timeout S] [--list]\n"
                 "              [--cc CC] [--cflags FLAGS] [--ldflags FLAGS] LESSON...\n");
 }
 
@@ -1594,7 +1625,7 @@ int main(int argc, char **argv)
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes = strcmp(a, "-j") == 0 || strcmp(a, "--sample") == 0 || strcmp(a, "--seed") == 0 ||
+        bool takes = strcmp(a, "-j") == 0 || strcmp(a, "--sample") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--only") == 0 ||
                      strcmp(a, "--timeout") == 0 || strcmp(a, "--cc") == 0 || strcmp(a, "--cflags") == 0 ||
                      strcmp(a, "--ldflags") == 0;
         if (takes && !v) {
@@ -1603,6 +1634,8 @@ int main(int argc, char **argv)
         }
         if (strcmp(a, "-j") == 0)
             c.jobs = atoi(v) > 0 ? atoi(v) : 1;
+        else if (strcmp(a, "--only") == 0)
+            c.only = v;
         else if (strcmp(a, "--sample") == 0)
             c.sample = strtol(v, NULL, 10);
         else if (strcmp(a, "--seed") == 0)
@@ -1659,6 +1692,10 @@ int main(int argc, char **argv)
         }
         if (c.sample > 0)
             sample(&ls[k], c.sample, c.seed);
+        if (c.only && only_listed(&ls[k], c.only) != 0) {
+            fprintf(stderr, "mutate: --only %s: %s\n", c.only, strerror(errno));
+            return 2;
+        }
         char *dir = xasprintf("build/mutation/%s/work", ls[k].name);
         clear_work(dir);
         mut_mkdirs(dir);
