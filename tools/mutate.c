@@ -1614,8 +1614,9 @@ static void print_folded(FILE *out, const char *s, size_t n)
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: mutate [-j N] [--sample N] [--seed S] [--only FILE] [--strict] [--timeout S] [--list]\n"
-                "              [--cc CC] [--cflags FLAGS] [--ldflags FLAGS] LESSON...\n");
+    fprintf(to,
+            "usage: mutate [-j N] [--sample N] [--seed S] [--only FILE] [--strict] [--timeout S] [--list]\n"
+            "              [--cc CC] [--cflags FLAGS] [--ldflags FLAGS] LESSON...\n");
 }
 
 int main(int argc, char **argv)
@@ -1625,9 +1626,9 @@ int main(int argc, char **argv)
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes = strcmp(a, "-j") == 0 || strcmp(a, "--sample") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--only") == 0 ||
-                     strcmp(a, "--timeout") == 0 || strcmp(a, "--cc") == 0 || strcmp(a, "--cflags") == 0 ||
-                     strcmp(a, "--ldflags") == 0;
+        bool takes = strcmp(a, "-j") == 0 || strcmp(a, "--sample") == 0 || strcmp(a, "--seed") == 0 ||
+                     strcmp(a, "--only") == 0 || strcmp(a, "--timeout") == 0 || strcmp(a, "--cc") == 0 ||
+                     strcmp(a, "--cflags") == 0 || strcmp(a, "--ldflags") == 0;
         if (takes && !v) {
             usage(stderr);
             return 2;
