@@ -111,6 +111,38 @@ update_figures() {
     fi
 }
 
+# A figure a chapter shows must be legible where most students read it: on GitHub on a phone.
+# GitHub scales an image down to its column, about PHONE_COLUMN px wide on a 390 px screen (the
+# page's and the README box's margins), so a label drawn at S points in a figure W points wide
+# shows at S * PHONE_COLUMN / W px. Fail when a chapter's figure has a label under PHONE_MIN_PX:
+# split it or make it narrower (diagrams/README.md says how). Tapping it opens it full size.
+PHONE_COLUMN=326
+PHONE_MIN_PX=8
+check_phone_legibility() {
+    local svg name rc=0 line
+    for svg in $(grep -oh 'book/figures/[A-Za-z0-9_.-]*\.svg)\]' lessons/*/README.md 2>/dev/null |
+                 sed 's/)\]$//' | sort -u); do
+        # only the images (![..](src)) count: a link may open a bigger picture on purpose
+        [ -f "$svg" ] || continue
+        line=$(awk -v col="$PHONE_COLUMN" -v min="$PHONE_MIN_PX" '
+            !w && match($0, /<svg width="[0-9.]+pt"/) { w = substr($0, RSTART + 12, RLENGTH - 15) + 0 }
+            { s = $0
+              while (match(s, /font-size="[0-9.]+"/)) {
+                  f = substr(s, RSTART + 11, RLENGTH - 12) + 0
+                  if (!small || f < small) small = f
+                  s = substr(s, RSTART + RLENGTH) } }
+            END { if (!w || !small) { print "ok"; exit }
+                  px = small * col / w
+                  printf "%s %.1f %.0f %.1f\n", (px < min ? "small" : "ok"), px, w, small }' "$svg")
+        case $line in
+            small*) set -- $line
+                fail "$svg: its smallest label is $2 px on a phone (${3} pt wide, ${4} pt text, shown $PHONE_COLUMN px wide on GitHub); the goal is $PHONE_MIN_PX px: split it or make it narrower"
+                rc=1 ;;
+        esac
+    done
+    return $rc
+}
+
 # make book-check: fail when a committed figure is missing or stale.
 check_figures() {
     local f name fresh here old other_ver="" bad=0 n=0 other=0
@@ -137,6 +169,7 @@ check_figures() {
         name=$(basename "$f" .svg)
         [ -f "diagrams/$name.dot" ] || { fail "$f has no diagrams/$name.dot: remove it"; bad=1; }
     done
+    check_phone_legibility || bad=1
     [ "$bad" -eq 0 ] || return 0
     if [ "$other" -gt 0 ]; then
         say "check: figures: $n in $FIGURES/ match their sources ($other drawn by graphviz $other_ver, here $here: compared by source hash)"
