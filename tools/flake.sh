@@ -37,6 +37,8 @@ copy_tree() {
         git ls-files -co --exclude-standard -z | grep -zv '^build/' |
             while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
             tar --null -T - -cf - | tar -C "$dst" -xf -
+        # the copy is a checkout too (make test's attacks copy what git tracks): the same files in its index
+        git -C "$dst" init -q && git -C "$dst" add -A || { echo "flake: cannot make $dst a git checkout" >&2; exit 1; }
     else
         tar --exclude=./build -cf - . | tar -C "$dst" -xf -
     fi
