@@ -660,17 +660,16 @@ GRADED(port_bounds, 2, "ports 0 and 65535 are accepted, 65536 and beyond are not
     }
 }
 
-GRADED(bad_endpoints, 4, "malformed endpoints, IPv4 and IPv6: one line naming the endpoint, exit 2",
+GRADED(bad_endpoints, 4,
+       "malformed endpoints, IPv4 and IPv6: one line naming the endpoint and what is wrong, exit 2",
        "parse_endpoint must refuse: a missing or stray bracket, an IPv6 address without "
        "brackets, a missing host or port, a port that is not digits, a bad IPv4 or IPv6 address, "
-       "a host name with other characters. A missing port is called one. Chapter: 'Writing an "
-       "endpoint down'.")
+       "a host name with other characters. A missing port is called one, and an IPv6 address "
+       "without brackets is asked to have them. Chapter: 'Writing an endpoint down'.")
 {
     static const char *const bad[] = {
         "[::1:8080",        /* no closing bracket */
         "[::1]8080",        /* no ':' after the bracket */
-        "::1:8080",         /* IPv6 without brackets: which colon is the port's? */
-        "x::",              /* the same, with nothing after the colons */
         "[1.2.3.4]:80",     /* brackets hold IPv6 only */
         "x]:80",            /* a stray bracket */
         ":80",              /* no host */
@@ -684,6 +683,7 @@ GRADED(bad_endpoints, 4, "malformed endpoints, IPv4 and IPv6: one line naming th
         "bad host:80",      /* not a host name */
     };
     static const char *const no_port[] = {"localhost", "localhost:", "[::1]", "[::1]:"};
+    static const char *const no_brackets[] = {"::1:8080", "fe80::"}; /* which colon is the port's? */
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_error(2, bad[i], (char *[]){"resolve", "--parse", (char *)bad[i], NULL});
     for (size_t i = 0; i < sizeof no_port / sizeof no_port[0]; i++) {
@@ -691,5 +691,12 @@ GRADED(bad_endpoints, 4, "malformed endpoints, IPv4 and IPv6: one line naming th
             expect_error(2, no_port[i], (char *[]){"resolve", "--parse", (char *)no_port[i], NULL});
         expect_reason(err, "port", true,
                       "the reason for an endpoint without a port to say the port is missing");
+    }
+    for (size_t i = 0; i < sizeof no_brackets / sizeof no_brackets[0]; i++) {
+        const char *err =
+            expect_error(2, no_brackets[i], (char *[]){"resolve", "--parse", (char *)no_brackets[i], NULL});
+        if (!strchr(err, '['))
+            expect_reason(err, "bracket", true,
+                          "the reason for an IPv6 address without brackets to ask for them ([IPv6]:PORT)");
     }
 }
