@@ -22,6 +22,7 @@
 #include "addr.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -62,9 +63,10 @@ struct options {
 static int parse_args(int argc, char *argv[], struct options *opt)
 {
     /* TODO: --help/-h; --parse/-p ENDPOINT (check it with parse_endpoint);
-     * otherwise HOST [SERVICE], where a SERVICE that starts with a digit or a
-     * sign must be a valid port (parse_port). Anything else: one line on
-     * stderr naming the bad argument. Chapter: 'The exercise'. */
+     * otherwise HOST [SERVICE], where a SERVICE that does not start with a
+     * letter (a digit, a sign, a space, or nothing) must be a valid port
+     * (parse_port). Anything else: one line on stderr naming the bad
+     * argument. Chapter: 'The exercise'. */
     (void)argc;
     (void)argv;
     (void)opt;

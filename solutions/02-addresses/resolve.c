@@ -22,6 +22,7 @@
 #include "addr.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -93,9 +94,10 @@ static const char *family_name(int family)
 static int parse_args(int argc, char *argv[], struct options *opt)
 {
     /* TODO: --help/-h; --parse/-p ENDPOINT (check it with parse_endpoint);
-     * otherwise HOST [SERVICE], where a SERVICE that starts with a digit or a
-     * sign must be a valid port (parse_port). Anything else: one line on
-     * stderr naming the bad argument. Chapter: 'The exercise'. */
+     * otherwise HOST [SERVICE], where a SERVICE that does not start with a
+     * letter (a digit, a sign, a space, or nothing) must be a valid port
+     * (parse_port). Anything else: one line on stderr naming the bad
+     * argument. Chapter: 'The exercise'. */
     /* BEGIN SOLUTION */
     memset(opt, 0, sizeof *opt);
     const char *first = argc > 1 ? argv[1] : "";
@@ -127,11 +129,11 @@ static int parse_args(int argc, char *argv[], struct options *opt)
     opt->mode = MODE_HOST;
     opt->host = argv[1];
     opt->service = argc == 3 ? argv[2] : NULL;
-    /* A SERVICE that starts like a number must be a port: getaddrinfo
-     * itself would quietly turn 65616 into 80. */
+    /* A service name starts with a letter ("http"); anything else must be
+     * a port: getaddrinfo itself would quietly turn 65616 into 80, and ""
+     * or " 80" into ports 0 and 80. */
     uint16_t port;
-    if (opt->service && opt->service[0] && strchr("0123456789+-", opt->service[0]) &&
-        parse_port(opt->service, &port) == -1) {
+    if (opt->service && !isalpha((unsigned char)opt->service[0]) && parse_port(opt->service, &port) == -1) {
         fprintf(stderr, "resolve: bad port '%s': %s\n", opt->service,
                 errno == ERANGE ? "out of range 0-65535" : "expected a number 0-65535");
         return -1;
