@@ -263,6 +263,19 @@ GRADED(reuse_holds, 2, "--hold --reuse: /proc shows the new socket on the freed 
     release(p);
 }
 
+GRADED(stdin_closed_lowest, 1, "started with stdin closed, the first socket is fd 0, the next fd 3",
+       "TODO 1: socket() takes the lowest free number, whatever it is: print the fd it returned, "
+       "never a count of your own. See the chapter's section 'The lowest free number'.")
+{
+    struct sock_line l[MAX_SOCKS];
+    struct sl_proc *p =
+        sl_startx(&(struct sl_opts){.prog = "sockinfo", .args = SL_ARGS("tcp", "udp"), .stdin_closed = true});
+    sl_expect_exit(p, 0);
+    expect_socket_lines(p, l, 2);
+    expect_kind_at(&l[0], 0, "tcp");
+    expect_kind_at(&l[1], 3, "udp");
+}
+
 /* Usage is given code; these two tests also need socket(), so that the
  * skeleton scores nothing here (a test that passes on it grades nothing). */
 GRADED(kinds_checked_first, 1, "every KIND works; an unknown KIND is a usage error before any socket",
@@ -482,6 +495,23 @@ GRADED(exhaust_bounds, 2, "--exhaust=4 (the smallest N) opens 1 socket; N outsid
         expect_usage_error(p, bad[i][0] ? bad[i] : "exhaust");
         sl_expect_not_contains(sl_out(p), "opened", "sockinfo's output after a bad --exhaust");
     }
+}
+
+GRADED(exhaust_stdin_closed, 1, "--exhaust=20 with stdin closed: fd 0 is free too, so 18 sockets",
+       "TODO 5: 0 is a valid fd (here the first socket gets it): only a negative return of "
+       "socket() is a failure. See the chapter's sections 'The lowest free number' and 'Running "
+       "out of descriptors'.")
+{
+    struct sock_line l[MAX_SOCKS];
+    struct sl_proc *p = sl_startx(
+        &(struct sl_opts){.prog = "sockinfo", .args = SL_ARGS("--exhaust=20"), .stdin_closed = true});
+    sl_expect_exit(p, 0);
+    sl_expect_contains(sl_out(p), "opened 18 sockets, then socket: Too many open files (EMFILE)",
+                       "sockinfo --exhaust=20's output, started with stdin closed");
+    sl_expect_contains(sl_out(p), "closed 18 sockets",
+                       "sockinfo --exhaust=20's output, started with stdin closed");
+    expect_socket_lines(p, l, 1);
+    expect_kind_at(&l[0], 0, "tcp");
 }
 
 GRADED(exhaust_recovers, 2, "--hold --exhaust=20: one socket left, on fd 3, under the soft limit 20",

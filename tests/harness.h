@@ -106,6 +106,7 @@ struct sl_opts {
     const char *const *env;                /* added to the environment: SL_ARGS("LD_PRELOAD=...") */
     const char *dir;                       /* working directory (default: the test's) */
     const char *stdin_file;                /* stdin from this file (default: a pipe, see sl_write) */
+    bool stdin_closed;                     /* no fd 0 at all, as the shell's <&- (default: a pipe) */
     struct sl_limit limits[SL_MAX_LIMITS]; /* {SL_LIMIT(RLIMIT_NOFILE, 64)}: only lower the sandbox's */
     unsigned long long keep_caps;          /* capabilities to keep: 1ULL << CAP_NET_RAW */
 };
