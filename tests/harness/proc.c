@@ -212,8 +212,12 @@ static char *make_cmdline(const char *shown, const struct sl_opts *o)
         const char *flag = o->limits[i].set ? ulimit_flag(o->limits[i].resource, &unit) : NULL;
         if (!flag)
             continue;
-        char *u = sl_xasprintf("%sulimit %s %llu && ", sub ? "" : "(", flag,
-                               (unsigned long long)(o->limits[i].soft / unit));
+        char *u = o->limits[i].soft == o->limits[i].hard
+                      ? sl_xasprintf("%sulimit %s %llu && ", sub ? "" : "(", flag,
+                                     (unsigned long long)(o->limits[i].soft / unit))
+                      : sl_xasprintf("%sulimit -S%s %llu && ulimit -H%s %llu && ", sub ? "" : "(", flag + 1,
+                                     (unsigned long long)(o->limits[i].soft / unit), flag + 1,
+                                     (unsigned long long)(o->limits[i].hard / unit));
         append(&b, u);
         free(u);
         sub = true;
