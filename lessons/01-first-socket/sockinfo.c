@@ -272,6 +272,10 @@ static int sock_print(int fd, const char *kind)
     int domain = -1, type = -1, protocol = -1;
     char link[64];
 
+    /* '?' up to the last byte: a sock_link that forgets the '\0' shows as
+     * inode=socket:[40331]???..., not as whatever the stack held. */
+    memset(link, '?', sizeof link - 1);
+    link[sizeof link - 1] = '\0';
     if (sock_kind(fd, &domain, &type, &protocol) < 0) {
         report_error("getsockopt fd %d:", fd);
         return -1;
