@@ -106,6 +106,7 @@ struct sl_opts {
     const char *const *env;                /* added to the environment: SL_ARGS("LD_PRELOAD=...") */
     const char *dir;                       /* working directory (default: the test's) */
     const char *stdin_file;                /* stdin from this file (default: a pipe, see sl_write) */
+    bool stdin_closed;                     /* no fd 0 at all, as the shell's <&- (default: a pipe) */
     struct sl_limit limits[SL_MAX_LIMITS]; /* {SL_LIMIT(RLIMIT_NOFILE, 64)}: only lower the sandbox's */
     unsigned long long keep_caps;          /* capabilities to keep: 1ULL << CAP_NET_RAW */
 };
@@ -246,6 +247,17 @@ const char *sl_fd_target(const struct sl_proc *p, int fd, char *buf, size_t len)
 /* How many sockets the live program holds (from /proc/PID/fd); when desc is
  * not NULL, they are listed there as "3=socket:[40331] 4=...". */
 int sl_socket_count(const struct sl_proc *p, char *desc, size_t len);
+
+/* The file status flags of the live program's fd (the "flags:" line of
+ * /proc/PID/fdinfo/FD: O_RDWR, O_NONBLOCK, O_CLOEXEC ...), or -1 if it has
+ * no such fd. */
+long sl_fd_flags(const struct sl_proc *p, int fd);
+
+/* The live program's soft and hard limit called `name` in /proc/PID/limits
+ * ("Max open files"); "unlimited" reads as RLIM_INFINITY. Returns 0, or -1
+ * if there is no such line. */
+int sl_proc_limit(const struct sl_proc *p, const char *name, unsigned long long *soft,
+                  unsigned long long *hard);
 
 /* Wait until the program sleeps (state S in /proc/PID/stat: blocked in a
  * read, accept or poll), so that what /proc shows cannot change until the

@@ -68,9 +68,9 @@ struct kind {
 };
 
 static const struct kind kinds[] = {
-    /* TODO: fill in each kind's domain (AF_INET, AF_INET6 or AF_UNIX) and
-     * type (SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET). See socket(2) and
-     * the chapter's section 'Domains, types and protocols'. */
+    /* TODO 1 (socket): fill in each kind's domain (AF_INET, AF_INET6 or
+     * AF_UNIX) and type (SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET). See
+     * socket(2) and the chapter's section 'Domains, types and protocols'. */
     /* BEGIN SOLUTION */
     {"tcp", AF_INET, SOCK_STREAM},
     {"udp", AF_INET, SOCK_DGRAM},
@@ -135,7 +135,6 @@ static void close_all(const int *fds, long n)
             report_error("close fd %d:", fds[i]);
 }
 
-/* BEGIN SOLUTION */
 /* N of --exhaust=N: a whole number from EXHAUST_MIN to EXHAUST_MAX, or -1
  * if text is not one. */
 static long parse_limit(const char *text)
@@ -178,7 +177,6 @@ static int check_kinds(const struct opts *o)
     return PARSE_OK;
 }
 
-/* END SOLUTION */
 /* Parse the command line into o. Returns PARSE_OK; PARSE_HELP for --help;
  * or PARSE_ERROR after printing one line on stderr that names the problem:
  * an unknown option, a bad N (not a whole number from 4 to 1048576), an
@@ -186,11 +184,6 @@ static int check_kinds(const struct opts *o)
  * with fewer than 3 KINDs or with --exhaust. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-    /* TODO: read the options with getopt_long(3) (--hold, --reuse,
-     * --exhaust with an optional =N, --help; set opterr = 0 and print your
-     * own errors), check N with strtol(3) and its range, then check the
-     * KINDs with kind_find. See the chapter's section 'The exercise'. */
-    /* BEGIN SOLUTION */
     enum { OPT_HOLD = 256, OPT_REUSE, OPT_EXHAUST };
     static const struct option longopts[] = {
         {"hold", no_argument, NULL, OPT_HOLD},
@@ -232,28 +225,23 @@ static int parse_args(int argc, char **argv, struct opts *o)
     o->kinds = argv + optind;
     o->count = argc - optind;
     return check_kinds(o);
-    /* END SOLUTION */
-    /* BEGIN SKELETON
-    (void)argc;
-    (void)argv;
-    *o = (struct opts){0};
-    report_error("parse_args is not written yet (see the TODO in sockinfo.c)");
-    return PARSE_ERROR;
-    END SKELETON */
 }
 
 /* A new socket of kind k, close-on-exec; its fd, or -1 with errno set. */
 static int sock_open(const struct kind *k)
 {
-    /* TODO: call socket(2) with k's domain, k's type | SOCK_CLOEXEC, and
-     * protocol 0. See the chapter's section 'Your first socket'. */
+    /* TODO 1 (socket): call socket(2) with k's domain, k's type |
+     * SOCK_CLOEXEC, and protocol 0; fill in the kinds table above too. See
+     * the chapter's sections 'Your first socket' and 'Domains, types and
+     * protocols'. */
     /* BEGIN SOLUTION */
     return socket(k->domain, k->type | SOCK_CLOEXEC, 0);
     /* END SOLUTION */
     /* BEGIN SKELETON
     (void)k;
-    report_error("sock_open is not written yet (see the TODO in sockinfo.c)");
-    exit(1);
+    report_error("sock_open is not written yet (TODO 1 in sockinfo.c)");
+    errno = ENOSYS;
+    return -1;
     END SKELETON */
 }
 
@@ -273,10 +261,42 @@ static int sock_get_int(int fd, int opt, int *value)
     return 0;
 }
 
+/* END SOLUTION */
+/* What the kernel says socket fd is: its domain (SO_DOMAIN), type
+ * (SO_TYPE) and protocol (SO_PROTOCOL), read with getsockopt(2) into
+ * *domain, *type and *protocol. Returns 0, or -1 with errno set. */
+static int sock_kind(int fd, int *domain, int *type, int *protocol)
+{
+    /* TODO 2 (getsockopt): read the three options at level SOL_SOCKET; each
+     * is an int, and getsockopt's last argument is the size of your int on
+     * the way in and what the kernel wrote on the way out. See the
+     * chapter's section 'Asking the kernel'. */
+    /* BEGIN SOLUTION */
+    if (sock_get_int(fd, SO_DOMAIN, domain) < 0 || sock_get_int(fd, SO_TYPE, type) < 0 ||
+        sock_get_int(fd, SO_PROTOCOL, protocol) < 0)
+        return -1;
+    return 0;
+    /* END SOLUTION */
+    /* BEGIN SKELETON
+    static bool told;
+    (void)fd;
+    if (!told)
+        report_error("sock_kind is not written yet (TODO 2 in sockinfo.c): it reads -1");
+    told = true;
+    *domain = *type = *protocol = -1;
+    return 0;
+    END SKELETON */
+}
+
 /* The target of the link /proc/self/fd/FD ("socket:[40331]"), as a string
  * in buf of size bytes. Returns 0, or -1 with errno set. */
 static int sock_link(int fd, char *buf, size_t size)
 {
+    /* TODO 3 (readlink): build the path /proc/self/fd/FD with snprintf and
+     * readlink(2) it into buf; readlink does not end the text with '\0',
+     * and a link that fills the whole buffer may have been cut short. See
+     * the chapter's section 'Where the fd points'. */
+    /* BEGIN SOLUTION */
     char path[32];
 
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
@@ -289,48 +309,42 @@ static int sock_link(int fd, char *buf, size_t size)
     }
     buf[n] = '\0';
     return 0;
+    /* END SOLUTION */
+    /* BEGIN SKELETON
+    static bool told;
+    (void)fd;
+    if (!told)
+        report_error("sock_link is not written yet (TODO 3 in sockinfo.c): inode prints as ?");
+    told = true;
+    snprintf(buf, size, "?");
+    return 0;
+    END SKELETON */
 }
 
-/* END SOLUTION */
 /* Print fd's line, every field but kind read back from the kernel:
  *   fd=3 kind=tcp domain=AF_INET type=SOCK_STREAM protocol=IPPROTO_TCP inode=socket:[40331]
  * Returns 0, or -1 after printing an error line that names the call. */
 static int sock_print(int fd, const char *kind)
 {
-    /* TODO: read SO_DOMAIN, SO_TYPE and SO_PROTOCOL with getsockopt(2) and
-     * the link /proc/self/fd/FD with readlink(2) (it does not end the text
-     * with '\0'), then print the line; sockname.h turns numbers into names.
-     * See the chapter's sections 'Asking the kernel' and 'Where the fd
-     * points'. */
-    /* BEGIN SOLUTION */
-    int domain, type, protocol;
+    int domain = -1, type = -1, protocol = -1;
     char link[64];
-    const char *failed = NULL;
 
-    if (sock_get_int(fd, SO_DOMAIN, &domain) < 0)
-        failed = "getsockopt SO_DOMAIN";
-    else if (sock_get_int(fd, SO_TYPE, &type) < 0)
-        failed = "getsockopt SO_TYPE";
-    else if (sock_get_int(fd, SO_PROTOCOL, &protocol) < 0)
-        failed = "getsockopt SO_PROTOCOL";
-    else if (sock_link(fd, link, sizeof link) < 0)
-        failed = "readlink /proc/self/fd";
-    if (failed != NULL) {
-        report_error("%s fd %d:", failed, fd);
+    /* '?' up to the last byte: a sock_link that forgets the '\0' shows as
+     * inode=socket:[40331]???..., not as whatever the stack held. */
+    memset(link, '?', sizeof link - 1);
+    link[sizeof link - 1] = '\0';
+    if (sock_kind(fd, &domain, &type, &protocol) < 0) {
+        report_error("getsockopt fd %d:", fd);
         return -1;
     }
-
+    if (sock_link(fd, link, sizeof link) < 0) {
+        report_error("readlink /proc/self/fd/%d:", fd);
+        return -1;
+    }
     char d[SOCKNAME_LEN], t[SOCKNAME_LEN], p[SOCKNAME_LEN];
     printf("fd=%d kind=%s domain=%s type=%s protocol=%s inode=%s\n", fd, kind, sockname_domain(domain, d),
            sockname_type(type, t), sockname_protocol(protocol, p), link);
     return 0;
-    /* END SOLUTION */
-    /* BEGIN SKELETON
-    (void)fd;
-    (void)kind;
-    report_error("sock_print is not written yet (see the TODO in sockinfo.c)");
-    return -1;
-    END SKELETON */
 }
 
 /* Close the socket in the middle of fds[0..n-1] and print "closed fd=N";
@@ -340,10 +354,6 @@ static int sock_print(int fd, const char *kind)
  * printing an error line. */
 static int reuse_demo(int *fds, int n, char **kinds)
 {
-    /* TODO: close(2) fds[n / 2], print "closed fd=N", then sock_open and
-     * sock_print a socket of the same kind. See the chapter's section
-     * 'The lowest free number'. */
-    /* BEGIN SOLUTION */
     int mid = n / 2;
     int old = fds[mid];
 
@@ -361,48 +371,42 @@ static int reuse_demo(int *fds, int n, char **kinds)
         return -1;
     }
     return sock_print(fds[mid], k->name);
-    /* END SOLUTION */
-    /* BEGIN SKELETON
-    (void)fds;
-    (void)n;
-    (void)kinds;
-    report_error("reuse_demo is not written yet (see the TODO in sockinfo.c)");
-    return -1;
-    END SKELETON */
 }
 
-/* BEGIN SOLUTION */
-/* Set the soft RLIMIT_NOFILE to limit, keeping the hard limit, and print
- * "limit: RLIMIT_NOFILE soft=N hard=H (was S)". Returns 0, or -1 after
- * printing an error line. */
-static int set_fd_limit(long limit)
+/* Set the soft RLIMIT_NOFILE to limit and keep the hard one; *was gets
+ * the limits as they were (read first, so they are there even when the new
+ * one is refused). Returns 0, or -1 with errno set: EINVAL when limit is
+ * above the hard limit. */
+static int fd_limit_lower(long limit, struct rlimit *was)
 {
-    struct rlimit rl;
-
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
-        report_error("getrlimit RLIMIT_NOFILE:");
+    /* TODO 4 (setrlimit): getrlimit(2) RLIMIT_NOFILE into *was, then
+     * setrlimit(2) a struct rlimit with the new soft limit (rlim_cur) and
+     * the hard limit (rlim_max) as it was. See the chapter's section
+     * 'Running out of descriptors'. */
+    /* BEGIN SOLUTION */
+    if (getrlimit(RLIMIT_NOFILE, was) < 0)
         return -1;
-    }
-    unsigned long long was = rl.rlim_cur;
-    if ((rlim_t)limit > rl.rlim_max) {
-        report_error("--exhaust=%ld is above the hard limit %llu (ulimit -Hn)", limit,
-                     (unsigned long long)rl.rlim_max);
-        return -1;
-    }
-    rl.rlim_cur = (rlim_t)limit;
-    if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
-        report_error("setrlimit RLIMIT_NOFILE %ld:", limit);
-        return -1;
-    }
-    printf("limit: RLIMIT_NOFILE soft=%ld hard=%llu (was %llu)\n", limit, (unsigned long long)rl.rlim_max,
-           was);
-    return 0;
+    struct rlimit rl = {.rlim_cur = (rlim_t)limit, .rlim_max = was->rlim_max};
+    return setrlimit(RLIMIT_NOFILE, &rl);
+    /* END SOLUTION */
+    /* BEGIN SKELETON
+    (void)limit;
+    (void)was;
+    report_error("fd_limit_lower is not written yet (TODO 4 in sockinfo.c)");
+    errno = ENOSYS;
+    return -1;
+    END SKELETON */
 }
 
 /* Open TCP sockets into fds[0..cap-1] until socket() fails. Returns how
  * many it opened; *err is socket()'s errno (0 if it never failed). */
 static long open_until_failure(int *fds, long cap, int *err)
 {
+    /* TODO 5 (EMFILE): sock_open a tcp socket (kind_find("tcp")) in a loop,
+     * keeping each fd in fds, until it fails; save its errno in *err at
+     * once (the next call may change errno). See the chapter's section
+     * 'Running out of descriptors'. */
+    /* BEGIN SOLUTION */
     const struct kind *tcp = kind_find("tcp");
     long n = 0;
 
@@ -416,9 +420,36 @@ static long open_until_failure(int *fds, long cap, int *err)
         fds[n++] = fd;
     }
     return n;
+    /* END SOLUTION */
+    /* BEGIN SKELETON
+    (void)fds;
+    (void)cap;
+    report_error("open_until_failure is not written yet (TODO 5 in sockinfo.c)");
+    *err = ENOSYS;
+    return 0;
+    END SKELETON */
 }
 
-/* END SOLUTION */
+/* Set the soft RLIMIT_NOFILE to limit and print
+ * "limit: RLIMIT_NOFILE soft=N hard=H (was S)". Returns 0, or -1 after
+ * printing an error line that names the hard limit when limit is above it. */
+static int set_fd_limit(long limit)
+{
+    struct rlimit was = {0};
+
+    if (fd_limit_lower(limit, &was) < 0) {
+        if (errno == EINVAL)
+            report_error("--exhaust=%ld is above the hard limit %llu (ulimit -Hn)", limit,
+                         (unsigned long long)was.rlim_max);
+        else
+            report_error("setrlimit RLIMIT_NOFILE %ld:", limit);
+        return -1;
+    }
+    printf("limit: RLIMIT_NOFILE soft=%ld hard=%llu (was %llu)\n", limit, (unsigned long long)was.rlim_max,
+           (unsigned long long)was.rlim_cur);
+    return 0;
+}
+
 /* Set the soft RLIMIT_NOFILE to limit, open TCP sockets until socket()
  * fails, print how many and why ("opened 61 sockets, then socket: Too many
  * open files (EMFILE)"), close them all ("closed 61 sockets"), then open
@@ -427,15 +458,11 @@ static long open_until_failure(int *fds, long cap, int *err)
  * failed with something other than EMFILE or ENFILE). */
 static int exhaust_demo(long limit)
 {
-    /* TODO: setrlimit(2) RLIMIT_NOFILE (the soft limit only), then
-     * sock_open in a loop, keeping the fds; save errno when it fails. See
-     * the chapter's section 'Running out of descriptors'. */
-    /* BEGIN SOLUTION */
     if (set_fd_limit(limit) < 0)
         return -1;
-    int *fds = malloc((size_t)limit * sizeof *fds);
+    int *fds = calloc((size_t)limit, sizeof *fds);
     if (fds == NULL) {
-        report_error("malloc:");
+        report_error("calloc:");
         return -1;
     }
     int err;
@@ -461,22 +488,12 @@ static int exhaust_demo(long limit)
         return -1;
     }
     return fd;
-    /* END SOLUTION */
-    /* BEGIN SKELETON
-    (void)limit;
-    report_error("exhaust_demo is not written yet (see the TODO in sockinfo.c)");
-    return -1;
-    END SKELETON */
 }
 
 /* Read and discard stdin until end of file. Returns 0 at end of file, or
  * -1 with errno set if read fails. */
 static int hold_stdin(void)
 {
-    /* TODO: read(2) from STDIN_FILENO in a loop until it returns 0; try
-     * again when it fails with EINTR. See the chapter's section 'The
-     * exercise'. */
-    /* BEGIN SOLUTION */
     char buf[512];
 
     for (;;) {
@@ -486,11 +503,6 @@ static int hold_stdin(void)
         if (r < 0 && errno != EINTR)
             return -1;
     }
-    /* END SOLUTION */
-    /* BEGIN SKELETON
-    report_error("hold_stdin is not written yet (see the TODO in sockinfo.c)");
-    exit(1);
-    END SKELETON */
 }
 
 /* Say that n sockets are held (the line a test waits for), then wait for

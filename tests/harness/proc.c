@@ -212,8 +212,12 @@ static char *make_cmdline(const char *shown, const struct sl_opts *o)
         const char *flag = o->limits[i].set ? ulimit_flag(o->limits[i].resource, &unit) : NULL;
         if (!flag)
             continue;
-        char *u = sl_xasprintf("%sulimit %s %llu && ", sub ? "" : "(", flag,
-                               (unsigned long long)(o->limits[i].soft / unit));
+        char *u = o->limits[i].soft == o->limits[i].hard
+                      ? sl_xasprintf("%sulimit %s %llu && ", sub ? "" : "(", flag,
+                                     (unsigned long long)(o->limits[i].soft / unit))
+                      : sl_xasprintf("%sulimit -S%s %llu && ulimit -H%s %llu && ", sub ? "" : "(", flag + 1,
+                                     (unsigned long long)(o->limits[i].soft / unit), flag + 1,
+                                     (unsigned long long)(o->limits[i].hard / unit));
         append(&b, u);
         free(u);
         sub = true;
@@ -231,6 +235,8 @@ static char *make_cmdline(const char *shown, const struct sl_opts *o)
         append(&b, " < ");
         quote_arg(&b, o->stdin_file);
     }
+    if (o->stdin_closed)
+        append(&b, " <&-");
     if (sub)
         append(&b, ")");
     return b.data;
@@ -283,9 +289,11 @@ static void child_exec(const char *path, char *const argv[], char *const envp[],
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     snprintf(e.what, sizeof e.what, "set up its stdio");
-    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 || dup2(report, 3) < 0 ||
+    if ((in >= 0 && dup2(in, 0) < 0) || dup2(out, 1) < 0 || dup2(err, 2) < 0 || dup2(report, 3) < 0 ||
         fcntl(3, F_SETFD, FD_CLOEXEC) < 0)
         goto fail;
+    if (in < 0)
+        close(0); /* .stdin_closed */
     if (close_range(4, ~0U, 0) != 0)
         for (int fd = 4; fd < 1024; fd++)
             close(fd);
@@ -324,7 +332,9 @@ struct sl_proc *sl_startx(const struct sl_opts *o)
     char *shown;
     char *path = resolve_prog(o->prog, &shown);
     int pin[2] = {-1, -1}, pout[2], perr[2], rep[2];
-    if (o->stdin_file) {
+    if (o->stdin_closed) {
+        /* no pipe: the child closes its fd 0 */
+    } else if (o->stdin_file) {
         pin[0] = open(o->stdin_file, O_RDONLY | O_CLOEXEC);
         if (pin[0] < 0)
             sl_fail("a file to give the program as its stdin", "%s: %s", o->stdin_file, strerror(errno));
@@ -353,7 +363,8 @@ struct sl_proc *sl_startx(const struct sl_opts *o)
         child_exec(path, argv, envp, o, pin[0], pout[1], perr[1], rep[1]);
     setpgid(p->pid, p->pid); /* also here, so a kill right after cannot miss */
     p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
-    close(pin[0]);
+    if (pin[0] >= 0)
+        close(pin[0]);
     close(pout[1]);
     close(perr[1]);
     close(rep[1]);

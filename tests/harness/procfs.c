@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* ---- hygiene ------------------------------------------------------------- */
@@ -107,6 +108,46 @@ int sl_socket_count(const struct sl_proc *p, char *desc, size_t len)
     }
     closedir(d);
     return n;
+}
+
+long sl_fd_flags(const struct sl_proc *p, int fd)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", (int)p->pid, fd);
+    int f = open(path, O_RDONLY | O_CLOEXEC);
+    if (f < 0)
+        return -1;
+    ssize_t n = read(f, buf, sizeof buf - 1);
+    close(f);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    const char *flags = strstr(buf, "flags:");
+    char *end;
+    long value = flags ? strtol(flags + 6, &end, 8) : -1; /* octal, as the kernel prints it */
+    return flags && end != flags + 6 ? value : -1;
+}
+
+int sl_proc_limit(const struct sl_proc *p, const char *name, unsigned long long *soft,
+                  unsigned long long *hard)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/limits", (int)p->pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    size_t len = strlen(name);
+    int rc = -1;
+    while (rc < 0 && fgets(line, sizeof line, f)) {
+        char s[32], h[32];
+        if (strncmp(line, name, len) != 0 || line[len] != ' ' || sscanf(line + len, "%31s %31s", s, h) != 2)
+            continue;
+        *soft = strcmp(s, "unlimited") == 0 ? (unsigned long long)RLIM_INFINITY : strtoull(s, NULL, 10);
+        *hard = strcmp(h, "unlimited") == 0 ? (unsigned long long)RLIM_INFINITY : strtoull(h, NULL, 10);
+        rc = 0;
+    }
+    fclose(f);
+    return rc;
 }
 
 /* The state letter of the program in /proc/PID/stat ('R' running, 'S'
