@@ -21,7 +21,7 @@
  *
  * A failing check ends the test with a message that says what was expected,
  * what happened, the steps taken so far and a command to reproduce it. The
- * grader (tools/grade.c) adds the test's hint and the points.
+ * grader (tools/grade/) adds the test's hint and the points.
  *
  * See tests/README.md for a walk-through.
  */

@@ -12,7 +12,7 @@
 #   run_autograder   at the root: grades one submission into /autograder/results/results.json
 #                    (tools/gradescope/run_autograder)
 #   socklab/         the autograder's own course: Makefile, tests/ (not tests/mutants/), tools/
-#                    (the grader's; not the book's nor the instructors'), the graded lessons'
+#                    (the grader's, with tools/grade/; not the book's nor the instructors'), the graded lessons'
 #                    skeletons (.c and .h), and lessons.txt, the lessons it grades
 # The zip is checked for solution text as the student repository is (tools/student-repo.sh).
 #
@@ -84,6 +84,7 @@ build() {
         esac
         cp -p "$f" "$stage/socklab/tools/"
     done
+    cp -pr tools/grade "$stage/socklab/tools/"   # the grader's sources (tools/grade/*.c, grade.h)
     for slug in "${slugs[@]}"; do
         mkdir -p "$stage/socklab/lessons/$slug"
         for f in lessons/"$slug"/*.c lessons/"$slug"/*.h lessons/"$slug"/lesson.mk; do
