@@ -145,6 +145,7 @@ int dirs_private(const char *path, const char *name, char *out, size_t len)
     return mkdtemp(out) ? 0 : -1;
 }
 
+/* The path of lesson's staged test program (in dirs_stage), into path. */
 void dirs_staged_bin(const char *lesson, char *path, size_t len)
 {
     snprintf(path, len, "%s/%s", dirs_stage, lesson);

@@ -180,6 +180,8 @@ int report_write_results_json(const char *dir, struct run *runs, size_t nruns)
     return close_report(f, path);
 }
 
+/* junit.xml: a testsuite per lesson (its score and max_score as properties),
+ * a testcase per test; a skipped test is <skipped>, a failed one <failure>. */
 int report_write_junit(const char *dir, struct run *runs, size_t nruns)
 {
     char path[1024];

@@ -20,7 +20,6 @@
 #define LIST_FIELDS 6 /* test NAME LINE POINTS DESCRIPTION HINT */
 
 /* Add a line to what went wrong with run as a whole. */
-void run_add_problem(struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void run_add_problem(struct run *run, const char *fmt, ...)
 {
     char *line = NULL, *all = NULL;
@@ -100,11 +99,13 @@ const char *result_field(const char *msg, const char *key, int *len)
     return NULL;
 }
 
+/* Whether r's status is status ("passed", "skipped" ...). */
 bool result_is(const struct result *r, const char *status)
 {
     return strcmp(r->status, status) == 0;
 }
 
+/* Give r a status and a message (a copy of msg). */
 void result_set(struct result *r, const char *status, const char *msg)
 {
     snprintf(r->status, sizeof r->status, "%s", status);
@@ -369,6 +370,7 @@ void run_free(struct run *run)
     free(run->compile_error);
 }
 
+/* The points run's passed tests got, and all its tests' points. */
 void run_score(const struct run *run, int *got, int *max)
 {
     *got = *max = 0;

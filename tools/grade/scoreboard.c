@@ -9,6 +9,7 @@
 
 bool board_color;
 
+/* code (an escape sequence) when the scoreboard has colour, else "". */
 const char *board_c(const char *code)
 {
     return board_color ? code : "";
@@ -62,6 +63,8 @@ static void print_result(const struct result *r, bool detail)
         print_indented("hint:    ", r->hint, (int)strlen(r->hint));
 }
 
+/* A lesson's block of the scoreboard: its points, its compiler error, each
+ * test (with why it failed; its steps too with detail), its problems. */
 void board_print_lesson(const struct run *run, bool detail)
 {
     int got, max;
