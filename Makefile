@@ -169,7 +169,8 @@ $(foreach t,$(TOOL_DIRS),$(eval $(call link_rule,build/tools/$(t),$(patsubst too
 TOOLS := $(addprefix build/tools/,$(basename $(notdir $(wildcard tools/*.c))) $(TOOL_DIRS))
 
 .SECONDARY:
--include $(wildcard build/lessons/*/*.d build/sol/*/*.d build/tests/*.d build/tests/*/*.d build/tools/*.d build/tools/.obj/*/*.d)
+# (less the dependencies of a one-file tool that became a folder, as tools/grade.c did: stale)
+-include $(filter-out $(TOOL_DIRS:%=build/tools/%.d),$(wildcard build/lessons/*/*.d build/sol/*/*.d build/tests/*.d build/tests/*/*.d build/tools/*.d build/tools/.obj/*/*.d))
 # ---- targets -------------------------------------------------------------------
 #
 # A help line is the "## " comment after a target; "## [course]" marks one that
@@ -348,7 +349,7 @@ bench: ## run the benchmarks the chapters quote: CSV and plots in build/bench/
 	@found=0; for b in bench/*.sh; do [ -x "$$b" ] || continue; found=1; echo "bench: $$b"; "$$b" build/bench || exit 1; done; \
 	if [ $$found = 0 ]; then echo "make bench: no benchmark yet; they arrive with lessons 07, 11, 12 and 14 (bench/*.sh)"; fi
 
-C_SOURCES = $(wildcard tests/*.c tests/*.h tests/harness/*.c tests/harness/*.h tests/fuzz/*.c tools/*.c solutions/*/*.c solutions/*/*.h)
+C_SOURCES = $(wildcard tests/*.c tests/*.h tests/harness/*.c tests/harness/*.h tests/fuzz/*.c tools/*.c tools/*/*.c tools/*/*.h solutions/*/*.c solutions/*/*.h)
 format: build/tools/skelgen ## [course] apply .clang-format to the course's C, then rewrite the skeletons
 	@clang-format -i $(C_SOURCES) && $(MAKE) --no-print-directory -s skeletons
 	@echo "formatted; mutant patches whose context changed need remaking (tests/README.md)"

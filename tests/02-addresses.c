@@ -221,27 +221,6 @@ static void ip_cmd(const char *const *args)
                 *sl_err(p) ? sl_err(p) : "ip failed");
 }
 
-/* The private /etc/hosts of hosts_file, addrconfig and parse_hosts: a name
- * with two IPv4 addresses and an IPv6 one, an alias, a one-letter name and
- * a name of 1024 characters, the most a struct endpoint holds. */
-static void hosts_for_tests(void)
-{
-    static char text[1400];
-    char longest[1025];
-    memset(longest, 'a', sizeof longest - 1);
-    longest[sizeof longest - 1] = '\0';
-    snprintf(text, sizeof text,
-             "127.0.0.1 localhost\n"
-             "::1 localhost ip6-localhost\n"
-             "192.0.2.10 socklab-test.example socklab-alias\n"
-             "192.0.2.11 socklab-test.example\n"
-             "2001:db8::10 socklab-test.example\n"
-             "192.0.2.12 x\n"
-             "192.0.2.13 %s\n",
-             longest);
-    sl_private_hosts(text);
-}
-
 /* Leave this test's network one address family besides loopback: remove
  * the address `old` from lo (unless NULL), then add `cidr`, IPv4 or IPv6.
  * AI_ADDRCONFIG then leaves the other family out. Skips where getent does
@@ -438,11 +417,11 @@ GRADED(localhost, 2, "resolve localhost lists what getent ahosts localhost lists
     expect_agrees_with_getent("localhost", false);
 }
 
-GRADED(hosts_file, 3, "names from a private /etc/hosts resolve exactly as getent says",
+GRADED(hosts_file, 3, "names from /etc/hosts (tests/hosts.txt) resolve exactly as getent says",
        "Every address of a name must be printed, IPv4 and IPv6, in getaddrinfo's order, and "
        "an alias's first line carries the canonical name. Chapter: 'getaddrinfo'.")
 {
-    hosts_for_tests();
+    sl_hosts_table(); /* tests/hosts.txt: socklab-test.example, socklab-alias */
     struct sl_proc *g = sl_run("getent", "ahosts", "socklab-test.example", NULL);
     int st = sl_wait_exit(g, 5);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
@@ -468,7 +447,7 @@ GRADED(addrconfig, 3,
        "AI_V4MAPPED gives an IPv4-only name as ::ffff:a.b.c.d. Use getent's hints exactly: AF_UNSPEC, "
        "AI_V4MAPPED | AI_ADDRCONFIG | AI_CANONNAME. Chapter: 'getaddrinfo'.")
 {
-    hosts_for_tests();
+    sl_hosts_table(); /* tests/hosts.txt: a one-letter name, one of 1024 characters, ... */
     only_one_family("192.0.2.1/32", NULL);
     expect_agrees_with_getent("socklab-test.example", false);
     expect_agrees_with_getent("::1", true);
@@ -604,7 +583,7 @@ GRADED(parse_hosts, 3,
        "what ep->host holds (NI_MAXHOST - 1); longer is a usage error. Chapter: 'The exercise'.")
 {
     char longest[1026], endpoint[1040];
-    hosts_for_tests();
+    sl_hosts_table(); /* tests/hosts.txt: a one-letter name, one of 1024 characters, ... */
     const char *out = parse_ok("socklab-test.example:443");
     expect_field(out, "name", "socklab-test.example", "resolve --parse socklab-test.example:443's output");
     expect_sockaddrs_like_getent("socklab-test.example", "443", out);

@@ -21,7 +21,7 @@
  *
  * A failing check ends the test with a message that says what was expected,
  * what happened, the steps taken so far and a command to reproduce it. The
- * grader (tools/grade.c) adds the test's hint and the points.
+ * grader (tools/grade/) adds the test's hint and the points.
  *
  * See tests/README.md for a walk-through.
  */
@@ -356,6 +356,14 @@ const char *sl_sandbox_note(void);
  * the sandbox is not available. */
 void sl_private_hosts(const char *content);
 
+/* Give this test the names of tests/hosts.txt (the one table of names the
+ * tests resolve from /etc/hosts). In the sandbox: a private /etc/hosts of
+ * localhost and the table, as sl_private_hosts. Without it: the real
+ * /etc/hosts, if it is root's and holds exactly the table's lines for the
+ * table's names (Gradescope's run_autograder puts them there); the grader
+ * never writes it. Otherwise skips the test, saying why. */
+void sl_hosts_table(void);
+
 /* A fresh directory for this test, removed when it ends. */
 const char *sl_tmpdir(void);
 
@@ -411,6 +419,7 @@ void sl_here(const char *file, int line);
 #define sl_expect_reset(...) SL_AT_(sl_expect_reset(__VA_ARGS__))
 #define sl_tcp_state(...) SL_AT_(sl_tcp_state(__VA_ARGS__))
 #define sl_private_hosts(...) SL_AT_(sl_private_hosts(__VA_ARGS__))
+#define sl_hosts_table(...) SL_AT_(sl_hosts_table(__VA_ARGS__))
 #define sl_tmpdir(...) SL_AT_(sl_tmpdir(__VA_ARGS__))
 #endif
 

@@ -8,7 +8,9 @@
 # tests/attacks/NAME/ holds one hostile submission: README.md, whose first line names the attack
 # and what a correct grader must do, and files laid over the course as a student would submit
 # them (lessons/NN-slug/FILE). A file the skeleton has gets the attack's text appended (the
-# skeleton plus hostile code, so only the attack can score); any other file is added.
+# skeleton plus hostile code, so only the attack can score); any other file is added; and
+# tests/attacks/attack.h, the attacks' shared helpers (the course root, grade's pid through
+# /proc), goes beside them, as a header a student could submit (Gradescope's mode carries it).
 #
 # For each attack and each mode this script
 #   1. makes a fresh copy of the course (the files git tracks, plus the grader and the test
@@ -101,13 +103,15 @@ graded_lessons() {
       sed -n 's/^grades: *//p' "$ATTACKS/$1/README.md" | tr ' ' '\n'; } | awk NF | sort -u | paste -sd' '
 }
 
-# Lay attack $1 over the course files in $2, taking the skeletons from $3.
+# Lay attack $1 over the course files in $2, taking the skeletons from $3; the attacks' shared
+# helpers, tests/attacks/attack.h, go beside the attack's files in each folder that has some.
 lay() {
     local f
     (cd "$1" && find . -type f ! -name README.md | sed 's|^\./||') | while IFS= read -r f; do
         mkdir -p "$(dirname "$2/$f")"
         if [ -f "$3/$f" ]; then cat "$3/$f" "$1/$f" > "$2/$f.new" && mv "$2/$f.new" "$2/$f"
         else cp "$1/$f" "$2/$f"; fi
+        cp "$ATTACKS/attack.h" "$(dirname "$2/$f")/attack.h"
     done
 }
 
@@ -222,7 +226,10 @@ gradescope_one() {
     lay "$ATTACKS/$name" "$g/submission" "$g/source/socklab"
     sums "$g/source" > "$work/.sums.before"
     ln -s ag/source "$work/.checked"
-    local inner='mount --bind "$W/shm" /dev/shm && mount --bind "$W/tmp" /tmp || exit 125
+    # a copy of /etc/hosts bound over it, as Docker binds one into each container (run_autograder
+    # puts the tests' names into it)
+    cp /etc/hosts "$work/etc-hosts" && chmod go-w "$work/etc-hosts"
+    local inner='mount --bind "$W/shm" /dev/shm && mount --bind "$W/tmp" /tmp && mount --bind "$W/etc-hosts" /etc/hosts || exit 125
         cd "$G" && "$G/run_autograder" > "$G/stdout" 2>&1; sleep 0.5
         for p in /proc/[0-9]*; do p=${p#/proc/}; [ "$p" = $$ ] && continue
             read -r c < /proc/$p/comm 2>/dev/null && echo "$p $c"; done > "$G/left"'

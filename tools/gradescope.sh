@@ -12,13 +12,16 @@
 #   run_autograder   at the root: grades one submission into /autograder/results/results.json
 #                    (tools/gradescope/run_autograder)
 #   socklab/         the autograder's own course: Makefile, tests/ (not tests/mutants/), tools/
-#                    (the grader's; not the book's nor the instructors'), the graded lessons'
+#                    (the grader's, with tools/grade/; not the book's nor the instructors'), the graded lessons'
 #                    skeletons (.c and .h), and lessons.txt, the lessons it grades
 # The zip is checked for solution text as the student repository is (tools/student-repo.sh).
 #
-# After writing the zip it grades the solutions with it, as Gradescope would (in a temporary folder
-# laid out like /autograder, user namespaces denied as in Gradescope's containers), and states
-# the total a perfect submission gets there: the points to give the assignment.
+# After writing the zip it grades the solutions and the skeletons with it, as Gradescope would (in
+# a temporary folder laid out like /autograder, user namespaces denied as in Gradescope's
+# containers; as root, with a copy of /etc/hosts bound over the real one, as Docker binds one into
+# each container), and states the total a perfect submission gets there: the points to give the
+# assignment. The solutions must score every point of it, the skeletons none. Run it as root: as
+# anyone else, the tests that Gradescope runs with root's means are skipped and left out.
 # Try it here on any submission:
 #   tools/gradescope.sh --try [SUBMISSION_DIR]     (DENY=deny: user namespaces denied)
 # unzips it into a temporary AUTOGRADER_ROOT, runs setup.sh (apt-get skipped unless
@@ -81,6 +84,7 @@ build() {
         esac
         cp -p "$f" "$stage/socklab/tools/"
     done
+    cp -pr tools/grade "$stage/socklab/tools/"   # the grader's sources (tools/grade/*.c, grade.h)
     for slug in "${slugs[@]}"; do
         mkdir -p "$stage/socklab/lessons/$slug"
         for f in lessons/"$slug"/*.c lessons/"$slug"/*.h lessons/"$slug"/lesson.mk; do
@@ -116,14 +120,21 @@ unpack() {
 }
 
 # Grade submission dir $1 in $ROOT, as Gradescope would: $2 "deny" runs it with user
-# namespaces denied (build/tools/deny-userns), as in a Docker container.
+# namespaces denied (build/tools/deny-userns), as in a Docker container. As root, in a mount
+# namespace of its own where /etc/hosts is a copy bound over the real one, as Docker binds one
+# into each container: run_autograder puts the tests' names (tests/hosts.txt) into that copy,
+# never into this machine's /etc/hosts.
 grade_in() {
     local sub=$1 deny=${2:-}
     rm -rf "$ROOT/submission" "$ROOT/results"
     mkdir -p "$ROOT/submission" "$ROOT/results"
     [ -z "$sub" ] || cp -a "$sub/." "$ROOT/submission/"
     local pre=()
-    [ "$deny" = deny ] && pre=("$PWD/build/tools/deny-userns")
+    if [ "$(id -u)" = 0 ]; then
+        cp /etc/hosts "$ROOT/etc-hosts" && chmod go-w "$ROOT/etc-hosts"
+        pre=(unshare --mount --propagation private sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$ROOT/etc-hosts")
+    fi
+    [ "$deny" = deny ] && pre+=("$PWD/build/tools/deny-userns")
     (cd "$ROOT" && AUTOGRADER_ROOT=$ROOT "${pre[@]}" ./run_autograder) > "$ROOT/stdout" 2>&1 || true
 }
 
@@ -155,9 +166,15 @@ measure() {
     score=$(json_num "$ROOT/results/results.json" score)
     max=$(json_num "$ROOT/results/results.json" max_score)
     skipped=$(grep -c '"name": "\[skipped here\]' "$ROOT/results/results.json" || true)
+    [ "$skipped" = 0 ] && skipped=
     [ -n "$score" ] && [ "$score" = "$max" ] ||
         die "the solutions score $score/$max in the autograder (see $ROOT/results/results.json)"
-    say "a perfect submission scores $max points there (measured: the solutions, user namespaces denied as in Gradescope's containers${skipped:+; $skipped test(s) cannot run there and are left out}); the course's tests add up to $total"
+    # and the skeletons (an empty submission) nothing
+    local skel
+    grade_in "" deny
+    skel=$(json_num "$ROOT/results/results.json" score)
+    [ "$skel" = 0 ] || die "the skeletons score ${skel:-nothing} in the autograder, not 0 (see $ROOT/results/results.json)"
+    say "a perfect submission scores $max points there (measured: the solutions $score/$max, the skeletons $skel/$max, user namespaces denied as in Gradescope's containers${skipped:+; $skipped test(s) cannot run there and are left out}); the course's tests add up to $total"
     say "on Gradescope: a Programming Assignment worth $max points; Configure Autograder, base image Ubuntu (24.04 if offered), upload the zip"
     rm -rf "$ROOT"
 }

@@ -302,7 +302,7 @@ in_repo() {
 check_files() {
     local repo=$1 f slug
     for f in README.md Makefile .gitignore .clang-format .github/workflows/classroom.yml \
-             .devcontainer/devcontainer.json tests/harness/proc.c tests/harness.h tools/grade.c "$STAMP"; do
+             .devcontainer/devcontainer.json tests/harness/proc.c tests/harness.h tools/grade/main.c "$STAMP"; do
         [ -f "$repo/$f" ] || fail "the student repository has no $f"
     done
     for f in solutions tests/mutants tools/student-repo.sh tools/gradescope.sh tools/gradescope tools/classroom; do

@@ -10,6 +10,7 @@
  *   procfs.c   hygiene from /proc: fds, sockets, zombies, state
  *   net.c      sockets as a peer
  *   sandbox.c  namespaces, private files, temp dirs, the end of a test's processes
+ *   hosts.c    the tests' names in /etc/hosts (tests/hosts.txt): private, or root's real one
  *   privs.c    what a program may do: capabilities, no_new_privs, limits, seccomp
  *   main.c     the test program's main and its report to the grader
  */
@@ -92,6 +93,8 @@ short sl_io_round(int fd, short events, double until);
 /* Read the table of real peers now, while the checkout is in reach (a
  * test's private /tmp may hide a checkout that lives under /tmp). */
 void sl_peers_preload(void);
+/* hosts.c: read tests/hosts.txt while the checkout is in reach */
+void sl_hosts_preload(void);
 void sl_proc_end_all(void); /* kill and reap every program of this test */
 
 /* text.c: the first byte where a and b differ, described for a report

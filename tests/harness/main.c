@@ -1,7 +1,7 @@
 /*
  * main.c - the test program's main, and its report to the grader.
  *
- * The grader (tools/grade.c) talks to a test program in two ways:
+ * The grader (tools/grade/) talks to a test program in two ways:
  *   --socklab-list   prints the lesson's graded tests, one line each,
  *                    "test NAME LINE POINTS DESCRIPTION HINT" (tab-separated,
  *                    fields escaped as put_field does), then "end"; it runs

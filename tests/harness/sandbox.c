@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <ftw.h>
+#include <libgen.h>
 #include <limits.h>
 #include <net/if.h>
 #include <sched.h>
@@ -253,15 +254,110 @@ static void test_init_main(int rfd)
     _exit(0);
 }
 
+/* The directories a private /tmp must not hide, when they live under
+ * /tmp (a checkout made with mktemp -d, as CI does): the course tree this
+ * test program is in, the current directory and $SOCKLAB_BIN. */
+#define KEEP_DIRS 3
+struct kept_dir {
+    char path[PATH_MAX];
+    int fd; /* O_PATH, opened before /tmp is covered; -1: none */
+};
+
+/* Whether path is /tmp or below it. */
+static bool under_tmp(const char *path)
+{
+    return strncmp(path, "/tmp", 4) == 0 && (path[4] == '/' || path[4] == '\0');
+}
+
+/* Fill keep[] with the directories under /tmp to bind back, each once (one
+ * inside another is carried by it), and open them; returns how many. */
+static int dirs_to_keep(struct kept_dir keep[KEEP_DIRS])
+{
+    char exe[PATH_MAX], want[KEEP_DIRS][PATH_MAX];
+    int nwant = 0, n = 0;
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        char *course = sl_xasprintf("%s/../..", dirname(exe));
+        if (realpath(course, want[nwant]))
+            nwant++;
+        free(course);
+    }
+    if (getcwd(want[nwant], sizeof want[nwant]))
+        nwant++;
+    const char *bin = getenv("SOCKLAB_BIN");
+    if (bin && *bin && realpath(bin, want[nwant]))
+        nwant++;
+    for (int i = 0; i < nwant; i++) {
+        bool carried = !under_tmp(want[i]) || strcmp(want[i], "/tmp") == 0;
+        for (int j = 0; j < nwant && !carried; j++) {
+            size_t lj = strlen(want[j]);
+            carried = j != i && under_tmp(want[j]) && strcmp(want[j], "/tmp") != 0 &&
+                      strncmp(want[i], want[j], lj) == 0 &&
+                      (want[i][lj] == '/' || (want[i][lj] == '\0' && j < i));
+        }
+        if (carried)
+            continue;
+        memcpy(keep[n].path, want[i], sizeof keep[n].path);
+        keep[n].fd = open(want[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (keep[n].fd >= 0)
+            n++;
+    }
+    return n;
+}
+
+/* Make directory path and its parents (in the private /tmp). */
+static int mkdir_parents(const char *path)
+{
+    char p[PATH_MAX];
+    size_t len = strlen(path);
+    if (len >= sizeof p) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(p, path, len + 1);
+    for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *s = '/';
+    }
+    return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Bind the directory kept as k back at its path under the private /tmp,
+ * read-only, so that absolute paths into it keep working. */
+static int bind_back(const struct kept_dir *k)
+{
+    char src[64];
+    snprintf(src, sizeof src, "/proc/self/fd/%d", k->fd);
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (mkdir_parents(k->path) != 0 || mount(src, k->path, NULL, MS_BIND | MS_REC, NULL) != 0 ||
+        mount_setattr(AT_FDCWD, k->path, AT_RECURSIVE, &attr, sizeof attr) != 0)
+        return -1;
+    return 0;
+}
+
 /* Make every mount read-only for this test's mount namespace, then give
- * it a private, writable /tmp and /dev/shm. -1 (errno set) if the tree
- * could not be made read-only. */
+ * it a private, writable /tmp and /dev/shm; a checkout under /tmp is bound
+ * back in, read-only. -1 (errno set) if the tree could not be made
+ * read-only or the checkout not kept in reach. */
 static int files_read_only(void)
 {
     struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
     if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &attr, sizeof attr) != 0)
         return -1;
-    if (mount("socklab", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=512m,mode=1777") != 0)
+    struct kept_dir keep[KEEP_DIRS];
+    int nkeep = dirs_to_keep(keep);
+    int rc = mount("socklab", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=512m,mode=1777");
+    for (int i = 0; i < nkeep; i++) {
+        if (rc == 0)
+            rc = bind_back(&keep[i]);
+        int saved = errno;
+        close(keep[i].fd);
+        errno = saved;
+    }
+    if (rc != 0)
         return -1;
     if (access("/dev/shm", F_OK) == 0)
         mount("socklab", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64m,mode=1777");
@@ -398,6 +494,7 @@ void sl_test_init(void)
 {
     signal(SIGPIPE, SIG_IGN);
     sl_peers_preload(); /* while the checkout is in reach: a private /tmp may hide it */
+    sl_hosts_preload();
     /* Not dumpable: the student's programs (same user) cannot open our
      * /proc/PID/fd, where the grader's results pipe is. */
     prctl(PR_SET_DUMPABLE, 0);

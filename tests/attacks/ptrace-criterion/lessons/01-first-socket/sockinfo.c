@@ -1,27 +1,12 @@
 
 /* ---- attack: patch the Criterion worker's assert reporting (tests/attacks/ptrace-criterion) ---- */
+#include "attack.h" /* tests/attacks/attack.h, laid beside this file */
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-
-/* The parent of process pid, or -1. */
-static pid_t atk_ppid(pid_t pid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')'); /* "pid (comm) S ppid ..." */
-    int ppid = -1;
-    return p && sscanf(p, ") %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
-}
 
 /* The run-time address of symbol name in pid's copy of libcriterion, or 0:
  * the library's load address (its first mapping) plus the symbol's value. */

@@ -1,24 +1,7 @@
 
 /* ---- attack: block the temp files of grade (tests/attacks/report-tmp-dir) ---- */
+#include "attack.h" /* tests/attacks/attack.h, laid beside this file */
 #include <sys/stat.h>
-
-/* The course tree this program was built in: /proc/self/exe is
- * ROOT/build/lessons/01-first-socket/sockinfo. Returns 0, or -1 when the
- * path does not look like that (then the attack leaves everything alone). */
-static int atk_course_root(char *root, size_t len)
-{
-    ssize_t n = readlink("/proc/self/exe", root, len - 1);
-    if (n <= 0)
-        return -1;
-    root[n] = '\0';
-    char *cut = strstr(root, "/build/lessons/01-first-socket/");
-    if (!cut)
-        return -1;
-    *cut = '\0';
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s/tests/harness.h", root);
-    return access(probe, F_OK) == 0 ? 0 : -1;
-}
 
 static const char atk_json[] =
     "{\n  \"score\": 999,\n  \"output\": \"all tests passed\",\n  \"tests\": [{\"name\": "
