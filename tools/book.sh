@@ -454,7 +454,9 @@ CHROME_ARGS=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
 chrome() {  # args...: runs headless chromium with a throwaway profile
     local profile
     profile=$(mktemp -d "${TMPDIR:-/tmp}/book-chromium.XXXXXX")
-    timeout -k 10 60 "$CHROMIUM" "${CHROME_ARGS[@]}" --user-data-dir="$profile" "$@" || { local rc=$?; rm -rf "$profile"; return $rc; }
+    local slow=${SOCKLAB_SLOW:-1}
+    [[ $slow =~ ^[1-9][0-9]?$ ]] || slow=1   # SOCKLAB_SLOW=N: a slow machine, N times the time
+    timeout -k 10 $((60 * slow)) "$CHROMIUM" "${CHROME_ARGS[@]}" --user-data-dir="$profile" "$@" || { local rc=$?; rm -rf "$profile"; return $rc; }
     rm -rf "$profile"
 }
 
@@ -464,8 +466,14 @@ probe_page() {  # file.html (in $WORK/probe) width
     local page=$1 width=$2 dom log
     dom=$WORK/probe-out/$(basename "$page" .html)-$width.dom
     log=${dom%.dom}.log
-    chrome --window-size="$width,900" --virtual-time-budget=3000 --dump-dom \
-        "file://$(realpath "$page")" > "$dom" 2> "$log" || true
+    # A page always answers (PROBE OK, or what is wrong with it); no answer at all is the browser
+    # that did not start or finish in time on a loaded machine: try once more before saying so.
+    local try
+    for try in 1 2; do
+        chrome --window-size="$width,900" --virtual-time-budget=3000 --dump-dom \
+            "file://$(realpath "$page")" > "$dom" 2> "$log" || true
+        grep -q 'PROBE ' "$dom" && break
+    done
     grep -o 'PROBE [^<]*' "$dom" | sed 's/&gt;/>/g; s/&lt;/</g; s/&amp;/\&/g' || echo "PROBE no answer (the page did not load)"
     grep -E ':CONSOLE[:(]' "$log" | sed 's/^.*CONSOLE[^]]*\] /PROBE console: /' || true
 }
