@@ -25,7 +25,14 @@ LOGS=$ROOT/build/flake
 rm -rf "$LOGS" && mkdir -p "$LOGS"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/socklab-flake.XXXXXX")
 [ "${FLAKE_KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
-trap 'echo; echo "flake: interrupted; logs in build/flake/" >&2; exit 1' INT TERM
+# Interrupted: end every make test still running (each leads a session of its own), then say so.
+stop_runs() {
+    local f
+    for f in "$WORK"/running-*; do [ -e "$f" ] && kill -TERM -- "-$(cat "$f")" 2>/dev/null; done
+    echo; echo "flake: interrupted; logs in build/flake/" >&2
+    exit 1
+}
+trap stop_runs INT TERM
 
 say() { printf 'flake: %s\n' "$*"; }
 
@@ -49,9 +56,14 @@ copy_tree() {
 run_test() {
     local tree=$1 name=$2 tmp=$WORK/tmp-$2 rc left
     mkdir -p "$tmp"
-    (cd "$tree" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u L -u N TMPDIR="$tmp" \
-        nice -n 10 make --no-print-directory test) > "$LOGS/$name.log" 2>&1
+    # in a session of its own, so that an interrupted flake takes the whole run down with it
+    (cd "$tree" && exec setsid env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u L -u N TMPDIR="$tmp" \
+        nice -n 10 make --no-print-directory test) > "$LOGS/$name.log" 2>&1 &
+    local pid=$!
+    echo "$pid" > "$WORK/running-$name"
+    wait "$pid"
     rc=$?
+    rm -f "$WORK/running-$name"
     left=$(find "$tmp" -mindepth 1 -maxdepth 1 -printf '%f ' 2>/dev/null)
     if [ -n "$left" ]; then
         echo "flake: LEFT in TMPDIR after the run: $left" >> "$LOGS/$name.log"
