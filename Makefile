@@ -164,9 +164,18 @@ build/tools/%: tools/%.c $(FLAGS_STAMP)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< $(TOOL_LDLIBS_$*) -o $@
 # A tool in a folder: tools/NAME/*.c linked into build/tools/NAME.
 $(eval $(call compile_rule,tools,build/tools/.obj))
-TOOL_DIRS := $(sort $(patsubst tools/%/,%,$(dir $(wildcard tools/*/*.c))))
+TOOL_DIRS := $(filter-out preload,$(sort $(patsubst tools/%/,%,$(dir $(wildcard tools/*/*.c)))))
 $(foreach t,$(TOOL_DIRS),$(eval $(call link_rule,build/tools/$(t),$(patsubst tools/%.c,build/tools/.obj/%.o,$(wildcard tools/$(t)/*.c)),$(TOOL_LDLIBS_$(t)))))
-TOOLS := $(addprefix build/tools/,$(basename $(notdir $(wildcard tools/*.c))) $(TOOL_DIRS))
+# A library the tests preload into a program: tools/preload/NAME.c is
+# build/tools/NAME.so. Never sanitized itself (it goes into programs built
+# with or without SAN=1; under SAN=1 it calls on to ASan's interceptors).
+PRELOAD_CFLAGS = $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) -fPIC -shared
+build/tools/%.so: tools/preload/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(PRELOAD_CFLAGS) $(DEPFLAGS) $< -ldl -o $@
+PRELOADS := $(patsubst tools/preload/%.c,build/tools/%.so,$(wildcard tools/preload/*.c))
+TOOLS := $(addprefix build/tools/,$(basename $(notdir $(wildcard tools/*.c))) $(TOOL_DIRS)) $(PRELOADS)
 
 .SECONDARY:
 -include $(wildcard build/lessons/*/*.d build/sol/*/*.d build/tests/*.d build/tests/*/*.d build/tools/*.d build/tools/.obj/*/*.d)
@@ -348,7 +357,7 @@ bench: ## run the benchmarks the chapters quote: CSV and plots in build/bench/
 	@found=0; for b in bench/*.sh; do [ -x "$$b" ] || continue; found=1; echo "bench: $$b"; "$$b" build/bench || exit 1; done; \
 	if [ $$found = 0 ]; then echo "make bench: no benchmark yet; they arrive with lessons 07, 11, 12 and 14 (bench/*.sh)"; fi
 
-C_SOURCES = $(wildcard tests/*.c tests/*.h tests/harness/*.c tests/harness/*.h tests/fuzz/*.c tools/*.c solutions/*/*.c solutions/*/*.h)
+C_SOURCES = $(wildcard tests/*.c tests/*.h tests/harness/*.c tests/harness/*.h tests/fuzz/*.c tools/*.c tools/preload/*.c solutions/*/*.c solutions/*/*.h)
 format: build/tools/skelgen ## [course] apply .clang-format to the course's C, then rewrite the skeletons
 	@clang-format -i $(C_SOURCES) && $(MAKE) --no-print-directory -s skeletons
 	@echo "formatted; mutant patches whose context changed need remaking (tests/README.md)"

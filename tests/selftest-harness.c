@@ -169,3 +169,156 @@ CHECK(udp_and_unix, "a UDP exchange with a timeout; a Unix stream connection")
     close(c);
     close(l);
 }
+
+/* ---- the hostile peer (build/tools/peer) against real programs --------- */
+
+/* socat serving `what` (EXEC:cat echoes) on 127.0.0.1 (UDP: udp != 0);
+ * its port into *port. */
+static struct sl_proc *socat_server(const char *what, bool udp, int *port)
+{
+    struct sl_proc *s = sl_start(
+        "socat", "-d", "-d", udp ? "UDP-LISTEN:0,bind=127.0.0.1" : "TCP-LISTEN:0,bind=127.0.0.1", what, NULL);
+    *port = (int)sl_number_after(sl_wait_err(s, "listening on", 5), ":");
+    return s;
+}
+
+static const char *text_port(int port)
+{
+    static char buf[4][16];
+    static int next;
+    char *b = buf[next++ % 4];
+    snprintf(b, 16, "%d", port);
+    return b;
+}
+
+CHECK(peer_trickle_send,
+      "peer: one byte at a time through socat's echo; a listening peer that sends to socat")
+{
+    int port;
+    socat_server("EXEC:cat", false, &port);
+    struct sl_proc *p = sl_peer("-s", "hello\\n", "connect", "127.0.0.1", text_port(port), "trickle", NULL);
+    sl_peer_ready(p, 5);
+    sl_expect_out(p, "hello\n", 6, 5);
+    sl_wait_err(p, "peer: sent 6 bytes, received 6 bytes, then end of file", 5);
+    sl_expect_exit(p, 0);
+
+    struct sl_proc *l = sl_peer("-s", "hi there\\n", "listen", "127.0.0.1", "0", "send", NULL);
+    int lport = sl_peer_ready(l, 5);
+    char addr[64];
+    snprintf(addr, sizeof addr, "TCP:127.0.0.1:%d", lport);
+    struct sl_proc *c = sl_start("socat", "-t", "5", "-", addr, NULL);
+    sl_write(c, "from socat");
+    sl_close_stdin(c);
+    sl_expect_out(c, "hi there\n", 9, 5);
+    sl_expect_exit(c, 0);
+    sl_wait_err(l, "peer: sent 9 bytes, received 10 bytes, then end of file", 5);
+    sl_expect_out(l, "from socat", 10, 5);
+}
+
+CHECK(peer_reset, "peer: a reset mid-message, as socat sees it (ECONNRESET after 5 bytes)")
+{
+    struct sl_proc *l = sl_peer("-s", "0123456789", "listen", "127.0.0.1", "0", "reset", NULL);
+    int port = sl_peer_ready(l, 5);
+    char addr[64];
+    snprintf(addr, sizeof addr, "TCP:127.0.0.1:%d", port);
+    struct sl_proc *c = sl_start("socat", "-d", "-", addr, NULL); /* -d: socat's warnings */
+    sl_expect_out(c, "01234", 5, 5);
+    sl_wait_err(l, "peer: reset after sending 5 bytes", 5);
+    sl_wait_err(c, "Connection reset by peer", 5);
+}
+
+CHECK(peer_halfclose, "peer: half-closes at once; socat sees end of file and still sends")
+{
+    struct sl_proc *l = sl_peer("listen", "127.0.0.1", "0", "halfclose", NULL);
+    int port = sl_peer_ready(l, 5);
+    char addr[64];
+    snprintf(addr, sizeof addr, "TCP:127.0.0.1:%d", port);
+    struct sl_proc *c = sl_start("socat", "-t", "5", "-", addr, NULL);
+    sl_write(c, "still sending");
+    sl_close_stdin(c);
+    sl_expect_exit(c, 0);
+    sl_expect(strcmp(sl_out(c), "") == 0, "nothing from the peer (it half-closed first)", "\"%s\"",
+              sl_out(c));
+    sl_wait_err(l, "peer: sent 0 bytes, received 13 bytes, then end of file", 5);
+    sl_expect_out(l, "still sending", 13, 5);
+}
+
+CHECK(peer_noread, "peer: never reads; socat's echo fills its window and blocks")
+{
+    int port;
+    struct sl_proc *s = socat_server("EXEC:cat", false, &port);
+    struct sl_proc *p = sl_peer("connect", "127.0.0.1", text_port(port), "noread", NULL);
+    const char *l = sl_wait_err(p, "peer: stalled after sending ", 10);
+    long sent = sl_number_after(l, "sending ");
+    sl_expect(sent > 65536, "more than 64 KiB sent before the window filled", "%ld bytes", sent);
+    sl_wait_blocked(s, 5); /* the echo's writer: nobody reads what it sends back */
+}
+
+CHECK(peer_garbage_bigframe,
+      "peer: seeded garbage echoed byte-exact; a frame over the maximum, its length in network order")
+{
+    int port;
+    socat_server("EXEC:cat", false, &port);
+    struct sl_proc *a =
+        sl_peer("-n", "4096", "-S", "7", "connect", "127.0.0.1", text_port(port), "garbage", NULL);
+    sl_wait_err(a, "peer: sent 4096 bytes, received 4096 bytes, then end of file", 5);
+    sl_expect_exit(a, 0);
+    socat_server("EXEC:cat", false, &port);
+    struct sl_proc *b =
+        sl_peer("-n", "4096", "-S", "7", "connect", "127.0.0.1", text_port(port), "garbage", NULL);
+    sl_wait_err(b, "then end of file", 5);
+    sl_expect_exit(b, 0);
+    sl_expect(memcmp(sl_out(a), sl_out(b), 4096) == 0, "the same bytes for the same seed", "others");
+
+    socat_server("SYSTEM:'head -c 4 | od -An -tx1'", false, &port);
+    struct sl_proc *f =
+        sl_peer("-n", "0", "-m", "65536", "connect", "127.0.0.1", text_port(port), "bigframe", NULL);
+    sl_wait_err(f, "then end of file", 5);
+    sl_expect_contains(sl_out(f), "00 01 00 01", "the frame's length as od read it (65537, big-endian)");
+}
+
+CHECK(peer_flood, "peer: a TCP flood of 8 MiB through socat's echo, counted both ways")
+{
+    int port;
+    socat_server("EXEC:cat", false, &port);
+    struct sl_proc *p = sl_peer("-n", "8388608", "connect", "127.0.0.1", text_port(port), "flood", NULL);
+    sl_wait_err(p, "peer: sent 8388608 bytes, received 8388608 bytes, then end of file", 20);
+    sl_expect_exit(p, 0);
+}
+
+CHECK(peer_udp, "peer: UDP to socat's echo, a flood of datagrams, and an ICMP port unreachable")
+{
+    int port;
+    socat_server("EXEC:cat", true, &port);
+    struct sl_proc *p = sl_peer("-s", "ping", "-w", "0.3", "udp", "127.0.0.1", text_port(port), "send", NULL);
+    sl_peer_ready(p, 5);
+    sl_expect_out(p, "ping", 4, 5);
+    sl_wait_err(p, "peer: sent 1 datagrams (4 bytes), received 1 (4 bytes), then silence", 5);
+    socat_server("EXEC:cat", true, &port); /* socat's UDP-LISTEN serves its first client only */
+    struct sl_proc *f =
+        sl_peer("-c", "200", "-n", "100", "-w", "0.3", "udp", "127.0.0.1", text_port(port), "flood", NULL);
+    const char *l = sl_wait_err(f, "peer: sent 200 datagrams (20000 bytes)", 10);
+    sl_expect(sl_number_after(l, "received ") > 0, "some of the flood echoed", "%s", l);
+
+    int closed;
+    close(sl_udp_bind("127.0.0.1", &closed)); /* a UDP port nobody has */
+    struct sl_proc *r = sl_peer("-s", "ping", "udp", "127.0.0.1", text_port(closed), "send", NULL);
+    sl_wait_err(r, "then connection refused (ICMP port unreachable)", 5);
+}
+
+CHECK(peer_ipv6_usage, "peer: over IPv6 through getaddrinfo; a usage error is one line and exit code 2")
+{
+    sl_need_ipv6();
+    struct sl_proc *l = sl_peer("-6", "-s", "over six\\n", "listen", "::1", "0", "send", NULL);
+    int port = sl_peer_ready(l, 5);
+    char addr[64];
+    snprintf(addr, sizeof addr, "TCP6:[::1]:%d", port);
+    struct sl_proc *c = sl_start("socat", "-t", "5", "-", addr, NULL);
+    sl_close_stdin(c);
+    sl_expect_out(c, "over six\n", 9, 5);
+    sl_expect_exit(c, 0);
+    sl_expect_contains(sl_err(l), "listening on [::1]:", "the peer's ready line");
+    sl_expect_error(sl_startx(&(struct sl_opts){.prog = sl_tool("peer"),
+                                                .args = SL_ARGS("connect", "::1", "7", "bogus")}),
+                    2, "bogus");
+}

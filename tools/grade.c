@@ -763,6 +763,8 @@ static void print_result(const struct result *r, bool detail)
         }
         if ((v = msg_field(r->msg, "try: ", &len)))
             print_indented("try:     ", v, len);
+        for (const char *s = r->msg; (s = strstr(s, "\nwire: ")); s += 7) /* the test's packets */
+            print_indented("wire:    ", s + 7, (int)strcspn(s + 7, "\n"));
     }
     if (*r->hint)
         print_indented("hint:    ", r->hint, (int)strlen(r->hint));
@@ -1272,6 +1274,11 @@ static int grade_student(const struct options *o, char **lessons, int n)
         return 1;
     }
     prepare_runs(runs, n, lessons, "student");
+    /* A failing test saves its packets (a pcap) beside the logs. */
+    char shown[PATH_MAX + 10];
+    snprintf(shown, sizeof shown, "%s/logs", o->report);
+    setenv("SOCKLAB_WIRE_DIR", logdir, 1);
+    setenv("SOCKLAB_WIRE_SHOWN", shown, 1);
     int got = 0, max = 0, complete = 0, skipped = 0;
     const char *failing = NULL; /* the first lesson with a failing test that ran */
     for (int i = 0; i < n; i++) {

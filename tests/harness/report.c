@@ -86,6 +86,7 @@ void sl_fail_with(const char *status, const char *expected, const char *got)
         sl_buf_append(&m, t, strlen(t));
         free(t);
     }
+    sl_wire_report(&m);
     struct criterion_assert_stats stat = {
         .message = m.data,
         .passed = false,
