@@ -322,3 +322,108 @@ CHECK(peer_ipv6_usage, "peer: over IPv6 through getaddrinfo; a usage error is on
                                                 .args = SL_ARGS("connect", "::1", "7", "bogus")}),
                     2, "bogus");
 }
+
+/* ---- the fault-injecting interposer (build/tools/faultio.so) -------------- */
+
+/* A tiny client, compiled by the check: `echo MODE HOST PORT` sends 1 MiB
+ * to an echo server and reads it back. MODE naive sends in 16 calls and
+ * takes each for done (the classic bug); loop handles short counts and
+ * EINTR; udp sends 20 datagrams of 1000 bytes and reads each back. It
+ * prints "ok N" or what went wrong, exit 0 or 1. */
+static const char echo_client_c[] =
+    "#include <errno.h>\n#include <netdb.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
+    "#include <sys/socket.h>\n#include <unistd.h>\n"
+    "#define LEN (1 << 20)\n"
+    "static char out[LEN], in[LEN];\n"
+    "static int send_all(int fd, const char *d, size_t n) {\n"
+    "  while (n > 0) { ssize_t k = send(fd, d, n, 0);\n"
+    "    if (k < 0 && errno == EINTR) continue;\n"
+    "    if (k < 0) return -1; d += k; n -= (size_t)k; }\n"
+    "  return 0; }\n"
+    "static ssize_t recv_retry(int fd, char *b, size_t n) {\n"
+    "  ssize_t k; while ((k = recv(fd, b, n, 0)) < 0 && errno == EINTR) ; return k; }\n"
+    "int main(int argc, char **argv) {\n"
+    "  int udp = strcmp(argv[1], \"udp\") == 0;\n"
+    "  struct addrinfo h = {.ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM}, *r;\n"
+    "  if (argc != 4 || getaddrinfo(argv[2], argv[3], &h, &r) != 0) return 2;\n"
+    "  int fd = socket(r->ai_family, r->ai_socktype, 0);\n"
+    "  if (fd < 0 || connect(fd, r->ai_addr, r->ai_addrlen) != 0) { perror(\"connect\"); return 1; }\n"
+    "  for (size_t i = 0; i < LEN; i++) out[i] = (char)(i * 7 + i / 251);\n"
+    "  if (udp) { for (int i = 0; i < 20; i++) {\n"
+    "      ssize_t k; while ((k = send(fd, out, 1000, 0)) < 0 && errno == EINTR) ;\n"
+    "      if (k != 1000) { printf(\"sent %zd of 1000\\n\", k); return 1; }\n"
+    "      k = recv_retry(fd, in, sizeof in);\n"
+    "      if (k != 1000) { printf(\"a datagram of %zd bytes\\n\", k); return 1; } }\n"
+    "    printf(\"ok 20 datagrams\\n\"); return 0; }\n"
+    "  if (strcmp(argv[1], \"naive\") == 0) {\n"
+    "    for (int i = 0; i < 16; i++) send(fd, out + i * (LEN / 16), LEN / 16, 0);\n"
+    "  } else if (send_all(fd, out, LEN) != 0) { perror(\"send\"); return 1; }\n"
+    "  shutdown(fd, SHUT_WR);\n"
+    "  size_t got = 0; ssize_t k;\n"
+    "  while (got < LEN && (k = recv_retry(fd, in + got, LEN - got)) > 0) got += (size_t)k;\n"
+    "  if (got != LEN || memcmp(in, out, LEN) != 0) { printf(\"got %zu of %d bytes back\\n\", got, LEN); "
+    "return 1; }\n"
+    "  printf(\"ok %zu\\n\", got); return 0; }\n";
+
+/* Compile the tiny client into the test's directory; its path. */
+static const char *echo_client(void)
+{
+    static char bin[4096];
+    char src[4096];
+    snprintf(src, sizeof src, "%s/echo_client.c", sl_tmpdir());
+    snprintf(bin, sizeof bin, "%s/echo_client", sl_tmpdir());
+    FILE *f = fopen(src, "w");
+    sl_expect(f && fputs(echo_client_c, f) >= 0 && fclose(f) == 0, "to write echo_client.c", "failed");
+    struct sl_proc *cc = sl_startx(&(struct sl_opts){
+        .prog = "/bin/sh", .args = SL_ARGS("-c", "${CC:-cc} -O1 -o \"$1\" \"$2\"", "sh", bin, src)});
+    sl_close_stdin(cc);
+    sl_expect_exit(cc, 0);
+    return bin;
+}
+
+/* The tiny client in mode against a new socat echo (TCP, or UDP for
+ * "udp"), with faults (NULL: none); it has exited when this returns. */
+static struct sl_proc *echo_client_run(const char *bin, const char *mode, const char *faults)
+{
+    int port;
+    socat_server("EXEC:cat", strcmp(mode, "udp") == 0, &port);
+    struct sl_proc *c = sl_startx(&(struct sl_opts){
+        .prog = bin, .args = SL_ARGS(mode, "127.0.0.1", text_port(port)), .faults = faults});
+    sl_close_stdin(c);
+    sl_wait_exit(c, 20);
+    return c;
+}
+
+#define FAULTS "seed=7,short=0.5,eintr=0.2"
+
+CHECK(faults_naive_fails,
+      "faultio: a client that takes one send for done passes without faults, fails with them")
+{
+    const char *bin = echo_client();
+    struct sl_proc *plain = echo_client_run(bin, "naive", NULL);
+    sl_expect_exit(plain, 0);
+    sl_expect_contains(sl_out(plain), "ok 1048576", "the naive client's output without faults");
+    struct sl_proc *hurt = echo_client_run(bin, "naive", FAULTS);
+    sl_expect_failure(hurt);
+    sl_expect_contains(sl_out(hurt), "of 1048576 bytes back", "the naive client's output with faults");
+    sl_expect_contains(sl_cmdline(hurt), "LD_PRELOAD=build/tools/faultio.so SOCKLAB_FAULTS=" FAULTS,
+                       "the command line to paste");
+}
+
+CHECK(faults_loop_passes, "faultio: loops that handle short counts and EINTR pass; datagrams are never cut")
+{
+    const char *bin = echo_client();
+    struct sl_proc *c = echo_client_run(bin, "loop", FAULTS ",log=1");
+    sl_expect_exit(c, 0);
+    sl_expect_contains(sl_out(c), "ok 1048576", "the client's output");
+    int eintr = sl_count_lines(sl_err(c), ": EINTR"), shorts = sl_count_lines(sl_err(c), ": at most ");
+    sl_expect(eintr > 0 && shorts > 0, "faults injected (log=1 lists them)", "%d EINTR, %d short counts",
+              eintr, shorts);
+    fprintf(stderr, "harness selftest: 1 MiB echoed under faultio with %d EINTR and %d short counts\n", eintr,
+            shorts);
+    struct sl_proc *u = echo_client_run(bin, "udp", "seed=3,short=1,eintr=0.3");
+    sl_expect_exit(u, 0);
+    sl_expect_contains(sl_out(u), "ok 20 datagrams", "the UDP client's output");
+    struct sl_proc *bad = sl_startx(&(struct sl_opts){.prog = "/bin/true", .faults = "seed=x"});
+    sl_expect_error(bad, 2, "seed=x");
+}
