@@ -365,6 +365,15 @@ static const char echo_client_c[] =
     "return 1; }\n"
     "  printf(\"ok %zu\\n\", got); return 0; }\n";
 
+/* Under SAN=1 the tiny client is built with the sanitizers, as the lessons'
+ * programs are: faultio.so then runs before the ASan runtime (the harness
+ * sets ASAN_OPTIONS=verify_asan_link_order=0 for .faults). */
+#if defined(__SANITIZE_ADDRESS__)
+#define ECHO_CLIENT_FLAGS "-O1 -fsanitize=address,undefined"
+#else
+#define ECHO_CLIENT_FLAGS "-O1"
+#endif
+
 /* Compile the tiny client into the test's directory; its path. */
 static const char *echo_client(void)
 {
@@ -375,7 +384,8 @@ static const char *echo_client(void)
     FILE *f = fopen(src, "w");
     sl_expect(f && fputs(echo_client_c, f) >= 0 && fclose(f) == 0, "to write echo_client.c", "failed");
     struct sl_proc *cc = sl_startx(&(struct sl_opts){
-        .prog = "/bin/sh", .args = SL_ARGS("-c", "${CC:-cc} -O1 -o \"$1\" \"$2\"", "sh", bin, src)});
+        .prog = "/bin/sh",
+        .args = SL_ARGS("-c", "${CC:-cc} " ECHO_CLIENT_FLAGS " -o \"$1\" \"$2\"", "sh", bin, src)});
     sl_close_stdin(cc);
     sl_expect_exit(cc, 0);
     return bin;
@@ -426,4 +436,71 @@ CHECK(faults_loop_passes, "faultio: loops that handle short counts and EINTR pas
     sl_expect_contains(sl_out(u), "ok 20 datagrams", "the UDP client's output");
     struct sl_proc *bad = sl_startx(&(struct sl_opts){.prog = "/bin/true", .faults = "seed=x"});
     sl_expect_error(bad, 2, "seed=x");
+}
+
+/* ---- the wire in a failing test's report ---------------------------------- */
+
+/* A network check that fails on purpose, to show its packets in its report
+ * (run by wire_in_failure_report through sl_report_of, which keeps its
+ * failure out of the selftest's results). A handshake, "hello" echoed, FIN
+ * both ways, a reset, then a UDP exchange with a port nobody has, which
+ * fails the check with the ICMP port unreachable that answered it. */
+static void failing_network_check(void)
+{
+    int port;
+    socat_server("EXEC:cat", false, &port);
+    int fd = sl_tcp_connect("127.0.0.1", port, 5);
+    sl_send(fd, "hello", 5, 5);
+    sl_expect_recv(fd, "hello", 5, 5);
+    shutdown(fd, SHUT_WR);
+    sl_expect_eof(fd, "socat", 5);
+    close(fd);
+    int lport, lfd = sl_tcp_listen("127.0.0.1", &lport);
+    sl_peer("-s", "0123456789", "connect", "127.0.0.1", text_port(lport), "reset", NULL);
+    int c = sl_tcp_accept(lfd, 5);
+    sl_expect_reset(c, "peer", 5);
+    close(c);
+    close(lfd);
+    int closed;
+    close(sl_udp_bind("127.0.0.1", &closed));
+    int u = sl_udp_connect("127.0.0.1", closed);
+    char buf[8];
+    sl_udp_exchange(u, "ping", 4, buf, sizeof buf, 5); /* fails here: "connection refused" */
+}
+
+CHECK(wire_in_failure_report,
+      "a failing network check's report shows its last packets and saves a pcap tshark reads")
+{
+    if (!sl_sandboxed())
+        sl_skip("the capture needs the sandbox: %s", sl_sandbox_note());
+    char *report = sl_report_of(failing_network_check, 30);
+    sl_expect(report != NULL, "the check to fail", "it passed");
+    fprintf(stderr, "harness selftest: the report of a failing network check:\n%s", report);
+    /* The report shows the last 12 of 18 packets; the pcap holds them all. */
+    const char *want[] = {"wire: the last 12 of 18 packets",
+                          " [S] len 0",
+                          " [S.] len 0",
+                          " [F.] len 0",
+                          " [P.] len 5 \"01234\"",
+                          " [R.] len 0",
+                          " UDP len 4 \"ping\"",
+                          "ICMP port unreachable (for UDP 127.0.0.1:",
+                          "wire: pcap of the last "};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        sl_expect_contains(report, want[i], "the failing check's report");
+    char pcap[4096];
+    const char *at = strstr(report, "wire: pcap of the last ");
+    sl_expect(at && sscanf(strstr(at + 6, ": ") + 2, "%4095s", pcap) == 1, "the pcap's path in the report", "%s",
+              report);
+    struct sl_proc *t = sl_run("tshark", "-r", pcap, NULL);
+    sl_expect_exit(t, 0);
+    sl_expect(sl_count_lines(sl_out(t), "127.0.0.1") == 18, "18 packets in the pcap", "%s", sl_out(t));
+    sl_expect_contains(sl_out(t), "[SYN]", "tshark's reading of the pcap");
+    sl_expect_contains(sl_out(t), "[PSH, ACK] Seq=1 Ack=1 Win=", "tshark's reading of the pcap");
+    sl_expect_contains(sl_out(t), "Len=5", "tshark's reading of the pcap");
+    sl_expect_contains(sl_out(t), "[FIN, ACK]", "tshark's reading of the pcap");
+    sl_expect_contains(sl_out(t), "[RST, ACK]", "tshark's reading of the pcap");
+    sl_expect_contains(sl_out(t), "Destination unreachable (Port unreachable)",
+                       "tshark's reading of the pcap");
+    free(report);
 }

@@ -61,6 +61,7 @@ static struct {
     unsigned long long n;    /* packets seen; kept[n % WIRE_KEEP] is the next slot */
     unsigned long long lost; /* packets the kernel could not put in a full ring */
     struct timespec t0;      /* when the capture began */
+    pid_t owner;             /* the worker: only it gives frames back to the kernel */
     int dirfd;               /* where the pcap goes (opened before the files turned read-only) */
     char dir_shown[512];     /* that folder, as the report names it */
     char why_not[256];       /* why nothing is captured ("" while capturing) */
@@ -150,6 +151,7 @@ void sl_wire_start(bool own_netns)
         return;
     }
     clock_gettime(CLOCK_REALTIME, &wire.t0);
+    wire.owner = getpid();
 }
 
 int sl_wire_fd(void)
@@ -163,6 +165,9 @@ void sl_wire_drain(void)
 {
     if (wire.fd < 0)
         return;
+    /* A child of the worker (sl_report_of) reads the ring, and leaves its
+     * frames for the worker to read in order. */
+    bool mine = getpid() == wire.owner;
     for (;;) {
         struct tpacket2_hdr *h = (struct tpacket2_hdr *)(wire.ring + (size_t)wire.frame * RING_FRAME);
         if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
@@ -177,13 +182,14 @@ void sl_wire_drain(void)
             p->caplen = h->tp_snaplen < WIRE_SNAP ? h->tp_snaplen : WIRE_SNAP;
             memcpy(p->data, (const char *)h + h->tp_mac, p->caplen);
         }
-        if (h->tp_status & TP_STATUS_LOSING) {
+        if (mine && (h->tp_status & TP_STATUS_LOSING)) {
             struct tpacket_stats st;
             socklen_t len = sizeof st;
             if (getsockopt(wire.fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
                 wire.lost += st.tp_drops;
         }
-        __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+        if (mine)
+            __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
         wire.frame = (wire.frame + 1) % RING_FRAMES;
     }
 }
