@@ -11,6 +11,8 @@
  *   net.c      sockets as a peer
  *   sandbox.c  namespaces, private files, temp dirs, the end of a test's processes
  *   privs.c    what a program may do: capabilities, no_new_privs, limits, seccomp
+ *   tools.c    the course's test tools: the hostile peer, faultio.so for .faults
+ *   wire.c     the capture of the test's loopback, shown when it fails
  *   main.c     the test program's main and its report to the grader
  */
 #ifndef SOCKLAB_HARNESS_INTERNAL_H
