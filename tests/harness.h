@@ -82,7 +82,7 @@ void sl_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)
 /* For the harness's own selftest: run check() in a child of the test, as if
  * it were a test of its own, within the deadline. The report its failure
  * would show (keyed lines: expected:, got:, step:, try:, wire:), as a new
- * string; NULL when it passed. */
+ * string; NULL when it passed (or skipped). */
 char *sl_report_of(void (*check)(void), double seconds);
 
 /* Scale a deadline for slow builds (SOCKLAB_SLOW=N under valgrind/ASan). */

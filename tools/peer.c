@@ -19,7 +19,8 @@
  *   garbage    send -n random bytes (seeded, -S); UDP: -c datagrams of
  *              random sizes up to -n
  *   bigframe   send a length-prefixed frame over the maximum: a 4-byte
- *              big-endian length of MAX+1 (-m), then the data
+ *              big-endian length of MAX+1 (-m), then the data; UDP: one
+ *              datagram, that length then MAX+1 bytes (as many as fit)
  *   flood      send -n bytes as fast as the other side takes them while
  *              reading (and counting) what comes back; UDP: -c datagrams
  *              of -n bytes
@@ -234,6 +235,10 @@ static int parse_args(int argc, char **argv, struct options *o)
         return -1;
     }
     o->mode = (enum mode)m;
+    if (o->role == ROLE_UDP && (o->mode == NOREAD || o->mode == RESET || o->mode == HALFCLOSE)) {
+        usage_error("%s: not a UDP mode (send, trickle, garbage, bigframe or flood)", argv[i + 3]);
+        return -1;
+    }
     if (!o->bytes_set)
         o->bytes = o->mode == FLOOD ? (o->role == ROLE_UDP ? 64 : 16LL << 20) : 1024;
     if (!o->count_set)
@@ -398,9 +403,9 @@ static bool send_all(int fd, const unsigned char *d, size_t len, struct tally *t
  * reset; t->end says which. Returns once the connection is over. */
 static void read_to_end(int fd, bool count_only, struct tally *t)
 {
-    static unsigned char buf[1 << 16];
+    static unsigned char chunk[1 << 16];
     for (;;) {
-        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        ssize_t n = recv(fd, chunk, sizeof chunk, 0);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -412,7 +417,7 @@ static void read_to_end(int fd, bool count_only, struct tally *t)
             return;
         }
         t->received += (size_t)n;
-        if (!count_only && fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+        if (!count_only && fwrite(chunk, 1, (size_t)n, stdout) != (size_t)n)
             count_only = true; /* stdout closed: keep counting */
         fflush(stdout);
     }
@@ -459,7 +464,7 @@ static void tcp_noread(int fd, const unsigned char *d, size_t len, const struct 
  * counting what comes back, then half-close and count the rest. */
 static void tcp_flood(int fd, const unsigned char *d, size_t len, const struct options *o, struct tally *t)
 {
-    static unsigned char buf[1 << 16];
+    static unsigned char chunk[1 << 16];
     fcntl(fd, F_SETFL, O_NONBLOCK);
     unsigned long long left = (unsigned long long)o->bytes;
     while (left > 0) {
@@ -467,7 +472,7 @@ static void tcp_flood(int fd, const unsigned char *d, size_t len, const struct o
         if (poll(&p, 1, -1) < 0 && errno != EINTR)
             break;
         if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
-            ssize_t n = recv(fd, buf, sizeof buf, 0);
+            ssize_t n = recv(fd, chunk, sizeof chunk, 0);
             if (n > 0)
                 t->received += (size_t)n;
             else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -476,8 +481,8 @@ static void tcp_flood(int fd, const unsigned char *d, size_t len, const struct o
             }
         }
         if (p.revents & POLLOUT) {
-            size_t chunk = left < len ? (size_t)left : len;
-            ssize_t n = send(fd, d, chunk, MSG_NOSIGNAL);
+            size_t part = left < len ? (size_t)left : len;
+            ssize_t n = send(fd, d, part, MSG_NOSIGNAL);
             if (n > 0) {
                 t->sent += (size_t)n;
                 left -= (size_t)n;
@@ -568,7 +573,7 @@ static bool udp_send(int fd, const unsigned char *d, size_t len, struct tally *t
  * without one, or the socket reports an error. */
 static void udp_replies(int fd, const struct options *o, struct tally *t)
 {
-    static unsigned char buf[65536];
+    static unsigned char chunk[65536];
     for (;;) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
         int r = poll(&p, 1, (int)(o->wait_s * 1000));
@@ -578,7 +583,7 @@ static void udp_replies(int fd, const struct options *o, struct tally *t)
             t->end = "silence";
             return;
         }
-        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        ssize_t n = recv(fd, chunk, sizeof chunk, 0);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -588,7 +593,7 @@ static void udp_replies(int fd, const struct options *o, struct tally *t)
         t->received += (size_t)n;
         t->datagrams_received++;
         if (o->mode != FLOOD) {
-            fwrite(buf, 1, (size_t)n, stdout);
+            fwrite(chunk, 1, (size_t)n, stdout);
             fflush(stdout);
         }
     }

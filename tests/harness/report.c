@@ -171,6 +171,10 @@ void sl_skip(const char *fmt, ...)
     va_start(ap, fmt);
     char *why = sl_xvasprintf(fmt, ap);
     va_end(ap);
+    if (report_fd >= 0) { /* a check run by sl_report_of: no report, as if it passed */
+        sl_proc_end_all();
+        _exit(0);
+    }
     cr_skip_test("%s", why);
     abort();
 }
