@@ -221,7 +221,7 @@ test: check-skeletons check-format $(TOOLS) $(addprefix build/tests/,$(SEL)) bui
       $(foreach l,$(SEL),$(LESSON_PROGS_$(l)) $(SOLUTION_PROGS_$(l)) $(MUTANT_PROGS_$(l))) ## [course] prove the course: solutions pass, skeletons and mutants fail
 	@if [ -x tools/book.sh ] && [ -z "$(L)" ]; then tools/book.sh check; fi
 	@if [ -x tools/fuzz.sh ] && [ -z "$(L)" ]; then tools/fuzz.sh regress; fi
-	@build/tests/selftest-harness >build/selftest-harness.log 2>&1 && echo "harness: selftest passed (10 MiB through cat, floods, peers)" || { tail -30 build/selftest-harness.log; exit 1; }
+	@build/tests/selftest-harness >build/selftest-harness.log 2>&1 && echo "harness: selftest passed (10 MiB through cat, floods, peers, hostile peers, faultio, the wire)" || { tail -30 build/selftest-harness.log; exit 1; }
 	@if [ -x tools/student-repo.sh ] && [ -z "$(L)" ]; then tools/student-repo.sh --check; fi
 	@run=$$(mktemp -d "$${TMPDIR:-/tmp}/socklab-run.XXXXXX") && chmod 1777 "$$run" || exit 1; \
 	  TMPDIR=$$run build/tools/grade --selftest $(SEL); rc=$$?; rm -rf "$$run"; exit $$rc

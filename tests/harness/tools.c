@@ -45,8 +45,8 @@ const char *sl_tool(const char *name)
     /* As a student would type it from the repository root. */
     const char *path = sl_repo_path(file);
     if (access(path, F_OK) != 0)
-        sl_fail("the course's test tool build/tools/peer (and faultio.so) built",
-                "%s is missing: run 'make' (it builds the tools)", path);
+        sl_fail("the course's test tools built (build/tools/)", "%s is missing: run 'make' (it builds them)",
+                path);
     return path;
 }
 
@@ -56,8 +56,11 @@ struct sl_proc *sl_peer(const char *arg, ...)
     int n = 0;
     va_list ap;
     va_start(ap, arg);
-    for (const char *a = arg; a && n < 31; a = va_arg(ap, const char *))
+    for (const char *a = arg; a; a = va_arg(ap, const char *)) {
+        if (n == 31)
+            sl_fail("at most 31 arguments to the peer", "more: this is a bug in the test");
         args[n++] = a;
+    }
     va_end(ap);
     args[n] = NULL;
     return sl_startx(&(struct sl_opts){.prog = sl_tool("peer"), .args = args});
