@@ -164,9 +164,18 @@ build/tools/%: tools/%.c $(FLAGS_STAMP)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< $(TOOL_LDLIBS_$*) -o $@
 # A tool in a folder: tools/NAME/*.c linked into build/tools/NAME.
 $(eval $(call compile_rule,tools,build/tools/.obj))
-TOOL_DIRS := $(sort $(patsubst tools/%/,%,$(dir $(wildcard tools/*/*.c))))
+TOOL_DIRS := $(filter-out preload,$(sort $(patsubst tools/%/,%,$(dir $(wildcard tools/*/*.c)))))
 $(foreach t,$(TOOL_DIRS),$(eval $(call link_rule,build/tools/$(t),$(patsubst tools/%.c,build/tools/.obj/%.o,$(wildcard tools/$(t)/*.c)),$(TOOL_LDLIBS_$(t)))))
-TOOLS := $(addprefix build/tools/,$(basename $(notdir $(wildcard tools/*.c))) $(TOOL_DIRS))
+# A library the tests preload into a program: tools/preload/NAME.c is
+# build/tools/NAME.so. Never sanitized itself (it goes into programs built
+# with or without SAN=1; under SAN=1 it calls on to ASan's interceptors).
+PRELOAD_CFLAGS = $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) -fPIC -shared
+build/tools/%.so: tools/preload/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(PRELOAD_CFLAGS) $(DEPFLAGS) $< -ldl -o $@
+PRELOADS := $(patsubst tools/preload/%.c,build/tools/%.so,$(wildcard tools/preload/*.c))
+TOOLS := $(addprefix build/tools/,$(basename $(notdir $(wildcard tools/*.c))) $(TOOL_DIRS)) $(PRELOADS)
 
 .SECONDARY:
 # (less the dependencies of a one-file tool that became a folder, as tools/grade.c did: stale)
@@ -213,7 +222,7 @@ test: check-skeletons check-format $(TOOLS) $(addprefix build/tests/,$(SEL)) bui
       $(foreach l,$(SEL),$(LESSON_PROGS_$(l)) $(SOLUTION_PROGS_$(l)) $(MUTANT_PROGS_$(l))) ## [course] prove the course: solutions pass, skeletons and mutants fail
 	@if [ -x tools/book.sh ] && [ -z "$(L)" ]; then tools/book.sh check; fi
 	@if [ -x tools/fuzz.sh ] && [ -z "$(L)" ]; then tools/fuzz.sh regress; fi
-	@build/tests/selftest-harness >build/selftest-harness.log 2>&1 && echo "harness: selftest passed (10 MiB through cat, floods, peers)" || { tail -30 build/selftest-harness.log; exit 1; }
+	@build/tests/selftest-harness >build/selftest-harness.log 2>&1 && echo "harness: selftest passed (10 MiB through cat, floods, peers, hostile peers, faultio, the wire)" || { tail -30 build/selftest-harness.log; exit 1; }
 	@if [ -x tools/student-repo.sh ] && [ -z "$(L)" ]; then tools/student-repo.sh --check; fi
 	@run=$$(mktemp -d "$${TMPDIR:-/tmp}/socklab-run.XXXXXX") && chmod 1777 "$$run" || exit 1; \
 	  TMPDIR=$$run build/tools/grade --selftest $(SEL); rc=$$?; rm -rf "$$run"; exit $$rc

@@ -79,6 +79,12 @@ void sl_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)
             sl_fail(expected, __VA_ARGS__);                                                                  \
     } while (0)
 
+/* For the harness's own selftest: run check() in a child of the test, as if
+ * it were a test of its own, within the deadline. The report its failure
+ * would show (keyed lines: expected:, got:, step:, try:, wire:), as a new
+ * string; NULL when it passed (or skipped). */
+char *sl_report_of(void (*check)(void), double seconds);
+
 /* Scale a deadline for slow builds (SOCKLAB_SLOW=N under valgrind/ASan). */
 double sl_deadline(double seconds);
 
@@ -109,6 +115,10 @@ struct sl_opts {
     bool stdin_closed;                     /* no fd 0 at all, as the shell's <&- (default: a pipe) */
     struct sl_limit limits[SL_MAX_LIMITS]; /* {SL_LIMIT(RLIMIT_NOFILE, 64)}: only lower the sandbox's */
     unsigned long long keep_caps;          /* capabilities to keep: 1ULL << CAP_NET_RAW */
+    /* Faults in the program's socket I/O: "seed=7,short=0.5,eintr=0.2"
+     * preloads build/tools/faultio.so (tools/preload/faultio.c lists the
+     * keys: seed, short, eintr, eagain, after, on, log). */
+    const char *faults;
 };
 /* A NULL-terminated list of strings, for .args and .env. */
 #define SL_ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
@@ -180,6 +190,20 @@ void sl_close_stdin(struct sl_proc *p);
  * naming the first byte that differs. */
 void sl_read_out(struct sl_proc *p, void *buf, size_t len, double seconds);
 void sl_expect_out(struct sl_proc *p, const void *data, size_t len, double seconds);
+
+/* The hostile peer, build/tools/peer (tools/peer.c: `peer --help`),
+ * started like sl_start: sl_peer("listen", "127.0.0.1", "0", "reset", NULL)
+ * or sl_peer("-s", "hello", "connect", "::1", port_text, "trickle", NULL).
+ * Its stdout is the bytes it received; stderr its ready line and, at the
+ * end, "peer: sent N bytes, received M bytes, then end of file" (or "then a
+ * reset"). sl_peer_ready waits for the ready line and returns the port in
+ * it: the one it listens on (listen), or its own (connect, udp). */
+struct sl_proc *sl_peer(const char *arg, ...) __attribute__((sentinel));
+int sl_peer_ready(struct sl_proc *p, double seconds);
+
+/* The path of a course test tool (build/tools/NAME) as a student would
+ * type it: for .prog, or an argument. Fails the test if it was not built. */
+const char *sl_tool(const char *name);
 
 /* Send a signal to the program's whole process group. */
 void sl_signal(struct sl_proc *p, int sig);
@@ -381,6 +405,9 @@ void sl_here(const char *file, int line);
 #define sl_start(...) SL_AT_(sl_start(__VA_ARGS__))
 #define sl_startv(...) SL_AT_(sl_startv(__VA_ARGS__))
 #define sl_run(...) SL_AT_(sl_run(__VA_ARGS__))
+#define sl_peer(...) SL_AT_(sl_peer(__VA_ARGS__))
+#define sl_peer_ready(...) SL_AT_(sl_peer_ready(__VA_ARGS__))
+#define sl_tool(...) SL_AT_(sl_tool(__VA_ARGS__))
 #define sl_wait_line(...) SL_AT_(sl_wait_line(__VA_ARGS__))
 #define sl_wait_err(...) SL_AT_(sl_wait_err(__VA_ARGS__))
 #define sl_wait_port(...) SL_AT_(sl_wait_port(__VA_ARGS__))

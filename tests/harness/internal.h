@@ -12,6 +12,8 @@
  *   sandbox.c  namespaces, private files, temp dirs, the end of a test's processes
  *   hosts.c    the tests' names in /etc/hosts (tests/hosts.txt): private, or root's real one
  *   privs.c    what a program may do: capabilities, no_new_privs, limits, seccomp
+ *   tools.c    the course's test tools: the hostile peer, faultio.so for .faults
+ *   wire.c     the capture of the test's loopback, shown when it fails
  *   main.c     the test program's main and its report to the grader
  */
 #ifndef SOCKLAB_HARNESS_INTERNAL_H
@@ -117,6 +119,23 @@ int sl_sandbox_child_ns(void);
  * The worker calls it as a test ends; a runner that is a subreaper may
  * call it before it reports, for a worker killed at its timeout. */
 int sl_end_descendants(void);
+
+/* tools.c: path as typed from the repository root (relative when it is
+ * below the working directory); one of four static buffers. */
+const char *sl_repo_path(const char *path);
+/* The environment of opts with what its .faults asks for (LD_PRELOAD of
+ * faultio.so, SOCKLAB_FAULTS); opts->env itself when there is none. */
+const char *const *sl_faults_env(const struct sl_opts *opts);
+
+/* wire.c: the capture of the test's loopback. In the worker: prepare
+ * (before the test's files turn read-only: the pcap folder), start (in
+ * its own network namespace), then the I/O loop polls sl_wire_fd (-1 when
+ * not capturing) and drains; a failure appends its "wire:" lines. */
+void sl_wire_prepare(void);
+void sl_wire_start(bool own_netns);
+int sl_wire_fd(void);
+void sl_wire_drain(void);
+void sl_wire_report(struct sl_buf *m);
 
 /* privs.c */
 /* In the worker, before a test starts programs: note which processes they

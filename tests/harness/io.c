@@ -102,7 +102,7 @@ static void reap(struct sl_proc *p)
 
 short sl_io_round(int fd, short events, double until)
 {
-    struct pollfd pfd[SL_MAX_PROCS * 3 + 1];
+    struct pollfd pfd[SL_MAX_PROCS * 3 + 2];
     struct sl_proc *owner[SL_MAX_PROCS * 3];
     int n = 0;
     bool blind = false; /* a program with no pidfd: its exit is polled */
@@ -119,6 +119,9 @@ short sl_io_round(int fd, short events, double until)
     int self = fd >= 0 ? n : -1;
     if (fd >= 0)
         pfd[n++] = (struct pollfd){.fd = fd, .events = events};
+    int wire = sl_wire_fd() >= 0 ? n : -1; /* the capture's ring (wire.c) */
+    if (wire >= 0)
+        pfd[n++] = (struct pollfd){.fd = sl_wire_fd(), .events = POLLIN};
     double left = until - sl_now();
     int ms = left <= 0 ? 0 : left > 3600 ? 3600000 : (int)(left * 1000) + 1;
     if (blind && ms > 10)
@@ -132,6 +135,8 @@ short sl_io_round(int fd, short events, double until)
                 ready = pfd[k].revents;
                 continue;
             }
+            if (k == wire)
+                continue;
             struct sl_proc *p = owner[k];
             if (pfd[k].fd == p->out.fd)
                 stream_drain(&p->out);
@@ -145,6 +150,7 @@ short sl_io_round(int fd, short events, double until)
         for (int i = 0; i < sl_nprocs; i++)
             if (sl_procs[i]->pidfd < 0)
                 reap(sl_procs[i]);
+    sl_wire_drain();
     return ready;
 }
 

@@ -351,10 +351,14 @@ struct sl_proc *sl_startx(const struct sl_opts *o)
     argv[0] = (char *)o->prog;
     for (size_t i = 0; i < nargs; i++)
         argv[i + 1] = (char *)o->args[i];
-    char **envp = make_env(o->env);
+    struct sl_opts with = *o; /* .faults, as environment variables */
+    if (!with.faults && !strchr(o->prog, '/') && !peer_package(o->prog))
+        with.faults = getenv("SOCKLAB_FAULTS_ALL"); /* every lesson program, for a whole run */
+    with.env = sl_faults_env(&with);
+    char **envp = make_env(with.env);
     struct sl_proc *p = calloc(1, sizeof *p);
     p->name = strdup(o->prog);
-    p->cmdline = make_cmdline(shown, o);
+    p->cmdline = make_cmdline(shown, &with);
     fflush(NULL);
     p->pid = fork();
     if (p->pid < 0)
@@ -381,6 +385,8 @@ struct sl_proc *sl_startx(const struct sl_opts *o)
     close(rep[0]);
     free(argv);
     free(envp);
+    if (with.env != o->env)
+        free((void *)with.env);
     sl_step("started `%s`", p->cmdline);
     if (n == (ssize_t)sizeof e)
         sl_fail("the program to start", "could not %s %s: %s", e.what, shown, strerror(e.err));

@@ -4,12 +4,19 @@
 #define _GNU_SOURCE
 #include "internal.h"
 #include <criterion/event.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static char *steps[SL_MAX_STEPS];
+static int report_fd = -1; /* sl_report_of's pipe, in its child */
 static int nsteps, steps_dropped;
 
 /* Where the test was at its latest call that can fail (see sl_here). */
@@ -86,6 +93,17 @@ void sl_fail_with(const char *status, const char *expected, const char *got)
         sl_buf_append(&m, t, strlen(t));
         free(t);
     }
+    sl_wire_report(&m);
+    if (report_fd >= 0) { /* a check run by sl_report_of: its report goes there */
+        for (size_t off = 0; off < m.len;) {
+            ssize_t n = write(report_fd, m.data + off, m.len - off);
+            if (n <= 0)
+                break;
+            off += (size_t)n;
+        }
+        sl_proc_end_all();
+        _exit(1);
+    }
     struct criterion_assert_stats stat = {
         .message = m.data,
         .passed = false,
@@ -105,12 +123,58 @@ void sl_fail(const char *expected, const char *got_fmt, ...)
     sl_fail_with(NULL, expected, got);
 }
 
+char *sl_report_of(void (*check)(void), double seconds)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        sl_fail("a pipe for the check's report", "pipe2: %s", strerror(errno));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        sl_fail("to run the check in a child", "fork: %s", strerror(errno));
+    if (pid == 0) {
+        close(p[0]);
+        report_fd = p[1];
+        sl_nprocs = 0; /* the test's programs are not the check's to end */
+        check();
+        sl_proc_end_all();
+        _exit(0);
+    }
+    close(p[1]);
+    struct sl_buf b = {0};
+    sl_buf_append(&b, "", 0);
+    double until = sl_now() + sl_deadline(seconds);
+    char chunk[4096];
+    for (;;) {
+        struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+        int left = (int)((until - sl_now()) * 1000);
+        if (left <= 0 || poll(&pfd, 1, left) <= 0)
+            break;
+        ssize_t n = read(p[0], chunk, sizeof chunk);
+        if (n <= 0)
+            break;
+        sl_buf_append(&b, chunk, (size_t)n);
+    }
+    close(p[0]);
+    kill(pid, SIGKILL); /* past the deadline; harmless once it ended */
+    waitpid(pid, NULL, 0);
+    if (b.len == 0) {
+        free(b.data);
+        return NULL;
+    }
+    return b.data;
+}
+
 void sl_skip(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     char *why = sl_xvasprintf(fmt, ap);
     va_end(ap);
+    if (report_fd >= 0) { /* a check run by sl_report_of: no report, as if it passed */
+        sl_proc_end_all();
+        _exit(0);
+    }
     cr_skip_test("%s", why);
     abort();
 }

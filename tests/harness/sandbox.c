@@ -501,12 +501,14 @@ void sl_test_init(void)
     /* Orphans of the student's programs (a forked server's children) come
      * to us, so that they can be killed and reaped at the end. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    sl_wire_prepare();
     if (sl_sandboxed()) {
         const char *failed = test_namespaces();
         if (failed)
             sl_step("could not give this test namespaces of its own (%s: %s): its programs run in the "
                     "lesson's",
                     failed, strerror(errno));
+        sl_wire_start(failed == NULL);
     }
     sl_privs_prepare(test_init >= 0);
 }

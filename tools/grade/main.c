@@ -119,6 +119,11 @@ static int grade_student(const struct options *o, char **lessons, int n)
         return 1;
     }
     run_prepare_all(runs, n, lessons, "student");
+    /* A failing test saves its packets (a pcap) beside the logs. */
+    char shown[PATH_MAX + 10];
+    snprintf(shown, sizeof shown, "%s/logs", o->report);
+    setenv("SOCKLAB_WIRE_DIR", logdir, 1);
+    setenv("SOCKLAB_WIRE_SHOWN", shown, 1);
     int got = 0, max = 0, complete = 0, skipped = 0;
     const char *failing = NULL; /* the first lesson with a failing test that ran */
     for (int i = 0; i < n; i++) {

@@ -58,6 +58,8 @@ static void print_result(const struct result *r, bool detail)
         }
         if ((v = result_field(r->msg, "try: ", &len)))
             print_indented("try:     ", v, len);
+        for (const char *s = r->msg; (s = strstr(s, "\nwire: ")); s += 7) /* the test's packets */
+            print_indented("wire:    ", s + 7, (int)strcspn(s + 7, "\n"));
     }
     if (*r->hint)
         print_indented("hint:    ", r->hint, (int)strlen(r->hint));
