@@ -28,6 +28,12 @@
 
 #define MAX_SOCKS 16
 
+/* Ends every hint: lesson 03's programs link the student's own lesson 02
+ * addr.c (lesson.mk), so an unfinished lesson 02 fails these tests too. */
+#define FROM_LESSON_02                                                                                       \
+    " If the program says parse_port or format_sockaddr is not written yet: lesson 03 uses your "            \
+    "addr.c from lesson 02, finish that first (make grade L=02)."
+
 /* ---- helpers: listener ------------------------------------------------- */
 
 /* Wait for listener's ready line and return its port. The line must be
@@ -169,7 +175,7 @@ static void expect_agrees_with_ss(const struct sock_line *s, int n)
 GRADED(ephemeral_port, 3, "listener 127.0.0.1 0 prints the port the kernel chose",
        "With port 0, bind() picks a free ephemeral port: read it back with getsockname() "
        "and print \"listening on 127.0.0.1:PORT\" (flushed). See the chapter, section "
-       "'Port 0'.")
+       "'Port 0'." FROM_LESSON_02)
 {
     int low, high;
     struct sl_proc *p = sl_start("listener", "127.0.0.1", "0", NULL);
@@ -188,7 +194,7 @@ GRADED(ephemeral_port, 3, "listener 127.0.0.1 0 prints the port the kernel chose
 GRADED(accepts_and_closes, 3, "listener accepts each connection, prints its peer and closes it",
        "accept() the connection, print \"accepted ADDR:PORT\" with the peer's address that "
        "accept gave you, close() the new fd (and only that one), keep listening; exit 0 when "
-       "stdin ends. See the chapter, section 'Who closes first keeps TIME_WAIT'.")
+       "stdin ends. See the chapter, section 'Who closes first keeps TIME_WAIT'." FROM_LESSON_02)
 {
     struct sl_proc *p = sl_start("listener", "127.0.0.1", "0", NULL);
     int port = ready_port(p, "127.0.0.1", NULL);
@@ -212,7 +218,7 @@ GRADED(input_is_not_the_end, 2,
        "listener reads 10 MiB of input and keeps accepting: only the end of input ends it",
        "Input that is not the end (read() returned more than 0 bytes) is no reason to stop: keep "
        "polling stdin and the listening socket until read() returns 0, then exit 0. Chapter: "
-       "'The exercise'.")
+       "'The exercise'." FROM_LESSON_02)
 {
     enum { CHUNK = 1 << 20, CHUNKS = 10 };
     static char data[CHUNK];
@@ -237,7 +243,7 @@ GRADED(input_is_not_the_end, 2,
 GRADED(seen_by_ss, 2, "ss -tln shows the listener on the address and port it printed",
        "The kernel's own table (ss -tln) must agree with your ready line: bind the address "
        "you were given, listen(), and print what getsockname() says. Chapter: 'Binding an "
-       "address'.")
+       "address'." FROM_LESSON_02)
 {
     char want[64], line[256];
     struct sl_proc *p = sl_start("listener", "127.0.0.1", "0", NULL);
@@ -254,7 +260,7 @@ GRADED(seen_by_ss, 2, "ss -tln shows the listener on the address and port it pri
 
 GRADED(any_address, 2, "listener 0 binds the wildcard address: reachable on 127.0.0.1 and 127.0.0.2",
        "Without ADDRESS, getaddrinfo(NULL, port, AI_PASSIVE) gives the wildcard 0.0.0.0 "
-       "(INADDR_ANY): every local address reaches it. Chapter: 'Binding an address'.")
+       "(INADDR_ANY): every local address reaches it. Chapter: 'Binding an address'." FROM_LESSON_02)
 {
     struct sl_proc *p = sl_start("listener", "0", NULL);
     int port = ready_port(p, "0.0.0.0", "[::]");
@@ -271,7 +277,7 @@ GRADED(any_address, 2, "listener 0 binds the wildcard address: reachable on 127.
 GRADED(one_address, 2, "listener 127.0.0.1 0 binds that address only: 127.0.0.2 is refused",
        "Bind the address the user gave (getaddrinfo(ADDRESS, port, AI_PASSIVE)), not the "
        "wildcard: then only connections to that address reach the socket. Chapter: 'Binding "
-       "an address'.")
+       "an address'." FROM_LESSON_02)
 {
     struct sl_proc *p = sl_start("listener", "127.0.0.1", "0", NULL);
     int port = ready_port(p, "127.0.0.1", NULL);
@@ -291,7 +297,7 @@ GRADED(one_address, 2, "listener 127.0.0.1 0 binds that address only: 127.0.0.2 
 
 GRADED(ipv6, 2, "listener ::1 0 listens on IPv6 and prints [::1]:PORT",
        "The same getaddrinfo loop handles IPv6: the result's ai_family is AF_INET6, use it "
-       "for socket(). Print an IPv6 address in brackets. Chapter: 'Binding an address'.")
+       "for socket(). Print an IPv6 address in brackets. Chapter: 'Binding an address'." FROM_LESSON_02)
 {
     sl_need_ipv6();
     struct sl_proc *p = sl_start("listener", "::1", "0", NULL);
@@ -308,7 +314,7 @@ GRADED(ipv6, 2, "listener ::1 0 listens on IPv6 and prints [::1]:PORT",
 GRADED(address_in_use, 3, "a second listener on a port in use fails: bind ...: Address already in use",
        "bind() fails with EADDRINUSE when another socket holds the address and port. Report "
        "it on one line naming the call, the address and strerror(errno), and exit 1. "
-       "Chapter: 'Address already in use'.")
+       "Chapter: 'Address already in use'." FROM_LESSON_02)
 {
     char portbuf[16], want[64];
     struct sl_proc *a = sl_start("listener", "127.0.0.1", "0", NULL);
@@ -324,7 +330,7 @@ GRADED(address_in_use, 3, "a second listener on a port in use fails: bind ...: A
 
 GRADED(time_wait_blocks_bind, 2, "without --reuseaddr, a port with a connection in TIME_WAIT cannot be bound",
        "Only set SO_REUSEADDR when --reuseaddr is given: without it, bind() must fail with "
-       "EADDRINUSE while the old connection is in TIME_WAIT. Chapter: 'SO_REUSEADDR'.")
+       "EADDRINUSE while the old connection is in TIME_WAIT. Chapter: 'SO_REUSEADDR'." FROM_LESSON_02)
 {
     char portbuf[16], want[64];
     int port = server_side_time_wait();
@@ -337,7 +343,7 @@ GRADED(time_wait_blocks_bind, 2, "without --reuseaddr, a port with a connection 
 
 GRADED(reuseaddr_over_time_wait, 3, "listener --reuseaddr binds a port whose old connection is in TIME_WAIT",
        "setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) after socket() and BEFORE "
-       "bind(); check its result. Chapter: 'SO_REUSEADDR'.")
+       "bind(); check its result. Chapter: 'SO_REUSEADDR'." FROM_LESSON_02)
 {
     char portbuf[16];
     int port = server_side_time_wait();
@@ -352,7 +358,7 @@ GRADED(reuseaddr_over_time_wait, 3, "listener --reuseaddr binds a port whose old
 GRADED(reuseaddr_not_over_listener, 2, "--reuseaddr does not let two listeners share a port",
        "SO_REUSEADDR lets bind() ignore connections in TIME_WAIT, never a socket that is "
        "still listening. SO_REUSEPORT is another option, for another job (lesson 12). "
-       "Chapter: 'SO_REUSEADDR'.")
+       "Chapter: 'SO_REUSEADDR'." FROM_LESSON_02)
 {
     char portbuf[16], want[64];
     struct sl_proc *a = sl_start("listener", "--reuseaddr", "127.0.0.1", "0", NULL);
@@ -366,10 +372,29 @@ GRADED(reuseaddr_not_over_listener, 2, "--reuseaddr does not let two listeners s
     sl_expect_exit(a, 0);
 }
 
-GRADED(arguments, 3, "bad ports (70000, -1, abc), unknown options, missing PORT: one line, exit 2",
-       "parse_port: digits only, strtol, then check 0..65535 (never atoi). A usage error is "
-       "one line on stderr naming what is wrong, and exit 2; --help prints the usage on "
-       "stdout, exit 0. Chapter: 'Choosing a port'.")
+/* Hold 127.0.0.1:PORT with a listening socket of the test's own (for a
+ * port outside the ephemeral range, such as 65535): returns its fd, or -1
+ * when something else already holds that port (which serves as well). */
+static int hold_port(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(fd, 1) == 0) {
+        sl_step("the test listens on 127.0.0.1:%d itself", port);
+        return fd;
+    }
+    sl_step("127.0.0.1:%d is already in use here: %s", port, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+GRADED(arguments, 2, "ports 0-65535: 65535 reaches bind(); bad ports, unknown options, missing PORT: exit 2",
+       "listener's argument parsing is given; it checks PORT with parse_port from your lesson 02 "
+       "addr.c. 65535 is a valid port: it must reach bind(), which fails with EADDRINUSE here "
+       "because the test holds that port; report it as \"bind 127.0.0.1:65535: Address already "
+       "in use\" and exit 1. Chapter: 'Choosing a port'." FROM_LESSON_02)
 {
     static const char *const bad[] = {"70000", "-1", "abc", "65536", "8o80"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -388,11 +413,17 @@ GRADED(arguments, 3, "bad ports (70000, -1, abc), unknown options, missing PORT:
     struct sl_proc *h = sl_run("listener", "--help", NULL);
     sl_expect_exit(h, 0);
     sl_expect_contains(sl_out(h), "usage", "listener --help's output");
+    int held = hold_port(65535);
+    char *top[] = {"listener", "127.0.0.1", "65535", NULL};
+    const char *top_needles[] = {"bind 127.0.0.1:65535: ", "Address already in use", NULL};
+    expect_listener_error(top, 1, top_needles);
+    if (held >= 0)
+        close(held);
 }
 
 GRADED(bad_address, 2, "an address that does not resolve: one line naming it, exit 1",
        "getaddrinfo returns an error code, not -1 with errno: print it with gai_strerror, "
-       "name the address, exit 1. Chapter: 'Binding an address'.")
+       "name the address, exit 1. Chapter: 'Binding an address'." FROM_LESSON_02)
 {
     char *argv[] = {"listener", "bad..address", "0", NULL};
     const char *needles[] = {"bad..address", NULL};
@@ -402,7 +433,7 @@ GRADED(bad_address, 2, "an address that does not resolve: one line naming it, ex
 GRADED(not_local_address, 2, "an address this machine does not have: bind fails with EADDRNOTAVAIL, exit 1",
        "You can only bind an address of one of your interfaces (see `ip addr`): bind() fails "
        "with EADDRNOTAVAIL, \"Cannot assign requested address\". Report it on one line, "
-       "exit 1. Chapter: 'Binding an address'.")
+       "exit 1. Chapter: 'Binding an address'." FROM_LESSON_02)
 {
     const char *addr = "203.0.113.7"; /* TEST-NET-3, documentation only */
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -423,7 +454,7 @@ GRADED(not_local_address, 2, "an address this machine does not have: bind fails 
 GRADED(sockstate_states, 4, "sockstate shows LISTEN, 2 ESTABLISHED, FIN-WAIT-2, CLOSE-WAIT, TIME-WAIT",
        "Make each state happen (listen; connect+accept; shutdown(SHUT_WR) on one side; the "
        "client closing first) and read the state column st of /proc/net/tcp: 01 is "
-       "ESTABLISHED, 0A LISTEN. Chapter: 'Walking through the states'.")
+       "ESTABLISHED, 0A LISTEN. Chapter: 'Walking through the states'." FROM_LESSON_02)
 {
     struct sl_proc *p;
     struct sock_line s[MAX_SOCKS];
@@ -436,7 +467,7 @@ GRADED(sockstate_states, 4, "sockstate shows LISTEN, 2 ESTABLISHED, FIN-WAIT-2, 
 GRADED(sockstate_agrees_with_ss, 4, "sockstate's addresses and states agree with ss -tan",
        "Decode /proc/net/tcp's hex: the address word is printed in host byte order (so no "
        "ntohl: its bytes in memory are already in network order), the port is a plain number "
-       "(htons it into sin_port). Compare: ss -tan. Chapter: 'Reading /proc/net/tcp'.")
+       "(htons it into sin_port). Compare: ss -tan. Chapter: 'Reading /proc/net/tcp'." FROM_LESSON_02)
 {
     struct sl_proc *p;
     struct sock_line s[MAX_SOCKS];
@@ -450,7 +481,7 @@ GRADED(sockstate_agrees_with_ss, 4, "sockstate's addresses and states agree with
 GRADED(sockstate_inodes, 3, "sockstate's fd and inode match /proc/PID/fd; the TIME-WAIT one has fd=- inode=0",
        "readlink(\"/proc/self/fd/N\") gives \"socket:[INODE]\"; find the line of "
        "/proc/net/tcp with that inode. A TIME-WAIT socket has no file and inode 0: find it by "
-       "its local and remote address. Chapter: 'Finding your own sockets'.")
+       "its local and remote address. Chapter: 'Finding your own sockets'." FROM_LESSON_02)
 {
     struct sl_proc *p;
     struct sock_line s[MAX_SOCKS];
@@ -477,7 +508,7 @@ GRADED(sockstate_inodes, 3, "sockstate's fd and inode match /proc/PID/fd; the TI
 GRADED(sockstate_ipv6, 2, "sockstate ::1 finds its IPv6 sockets in /proc/net/tcp6",
        "IPv6 sockets are in /proc/net/tcp6: 4 words of 8 hex digits, each in host byte order "
        "like the IPv4 word. Make the sockets with the family getaddrinfo gives. Chapter: "
-       "'Reading /proc/net/tcp'.")
+       "'Reading /proc/net/tcp'." FROM_LESSON_02)
 {
     sl_need_ipv6();
     struct sl_proc *p;
@@ -495,7 +526,7 @@ GRADED(sockstate_ipv6, 2, "sockstate ::1 finds its IPv6 sockets in /proc/net/tcp
 GRADED(sockstate_port_range, 2, "sockstate prints the ephemeral port range, and its ports are in it",
        "Read /proc/sys/net/ipv4/ip_local_port_range and print \"ephemeral ports LOW-HIGH\". "
        "Ports that connect() and bind(port 0) pick come from that range. Chapter: "
-       "'Ephemeral ports'.")
+       "'Ephemeral ports'." FROM_LESSON_02)
 {
     int low, high;
     char want[64];
@@ -517,7 +548,7 @@ GRADED(sockstate_port_range, 2, "sockstate prints the ephemeral port range, and 
 
 GRADED(sockstate_errors, 1, "sockstate: a bad address is one line naming it (exit 1); a bad option exit 2",
        "Report tcp_listen_on's reason (\"getaddrinfo bad..address: ...\") on one line and "
-       "exit 1. Chapter: 'The exercise'.")
+       "exit 1. Chapter: 'The exercise'." FROM_LESSON_02)
 {
     sl_expect_error(sl_run("sockstate", "bad..address", NULL), 1, "bad..address");
     sl_expect_error(sl_run("sockstate", "--bogus", NULL), 2, "--bogus");

@@ -21,7 +21,9 @@
  *
  * --selftest is what `make test` runs: each lesson's tests against the
  * solution (build/sol: every test must pass), against the skeleton
- * (build/lessons: every graded test must fail) and against each mutant
+ * (build/skel: the lesson's skeleton linked with the solutions of the
+ * earlier lessons' files it reuses, as a student who finished those lessons
+ * has it; every graded test must fail) and against each mutant
  * (build/mutants/LESSON/NAME: at least one test must fail). It ends with
  * one line "test: N passed, M failed".
  *
@@ -1429,7 +1431,7 @@ static void selftest_lesson(const struct run *listed, struct tally *t)
 
     struct run sk = clone_run(listed, "skeleton");
     snprintf(log, sizeof log, "build/report/logs/%s-skeleton.log", lesson);
-    snprintf(bindir, sizeof bindir, "build/lessons/%s", lesson);
+    snprintf(bindir, sizeof bindir, "build/skel/%s", lesson);
     run_lesson(&sk, testbin, bindir, log, false);
     check(t, !sk.problem, "%s skeleton: %s", lesson, sk.problem ? sk.problem : "");
     int sfail = 0;
