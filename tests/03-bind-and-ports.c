@@ -18,7 +18,9 @@
  */
 #include "harness.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,9 +78,10 @@ static int server_side_time_wait(void)
 
 /* Run listener with args and check it fails with exit `code` and one line
  * on stderr containing each of the needles (NULL-terminated). */
+static struct sl_proc *sl_last_listener; /* the latest expect_listener_error's */
 static void expect_listener_error(char *const argv[], int code, const char *const needles[])
 {
-    struct sl_proc *p = sl_startv("listener", argv);
+    struct sl_proc *p = sl_last_listener = sl_startv("listener", argv);
     sl_close_stdin(p);
     sl_expect_error(p, code, needles[0] ? needles[0] : "");
     for (int i = 1; needles[0] && needles[i]; i++)
@@ -324,6 +327,10 @@ GRADED(address_in_use, 3, "a second listener on a port in use fails: bind ...: A
     char *argv[] = {"listener", "127.0.0.1", portbuf, NULL};
     const char *needles[] = {want, "Address already in use", NULL};
     expect_listener_error(argv, 1, needles);
+    char line[128];
+    snprintf(line, sizeof line, "listener: bind 127.0.0.1:%d: Address already in use\n", port);
+    sl_expect(strcmp(sl_err(sl_last_listener), line) == 0,
+              "exactly this error line (no advice for EADDRINUSE)", "\"%s\"", sl_err(sl_last_listener));
     sl_close_stdin(a);
     sl_expect_exit(a, 0);
 }
@@ -449,6 +456,118 @@ GRADED(not_local_address, 2, "an address this machine does not have: bind fails 
     expect_listener_error(argv, 1, needles);
 }
 
+GRADED(bind_advice, 2, "bind errors say the fix: EACCES names CAP_NET_BIND_SERVICE, EADDRNOTAVAIL `ip addr`",
+       "Where the fix is known, say it after strerror: a port below 1024 needs "
+       "CAP_NET_BIND_SERVICE (use 1024 or above, or 0); an address no interface has: see "
+       "`ip addr`. Only for bind, only for those two errors. Chapter: 'Choosing a port'." FROM_LESSON_02)
+{
+    char *local[] = {"listener", "203.0.113.7", "0", NULL};
+    const char *local_needles[] = {"bind 203.0.113.7:0: Cannot assign requested address", "ip addr", NULL};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0xcb007107)};
+    bool can_bind = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (!can_bind)
+        expect_listener_error(local, 1, local_needles);
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+    int start = 1024;
+    if (f) {
+        if (fscanf(f, "%d", &start) != 1)
+            start = 1024;
+        fclose(f);
+    }
+    if (start <= 80) {
+        if (can_bind)
+            sl_skip("this machine can bind 203.0.113.7 and lets anyone bind port 80 "
+                    "(net.ipv4.ip_unprivileged_port_start=%d)",
+                    start);
+        return;
+    }
+    sl_step("net.ipv4.ip_unprivileged_port_start is %d: port 80 needs CAP_NET_BIND_SERVICE", start);
+    char *priv[] = {"listener", "127.0.0.1", "80", NULL};
+    const char *priv_needles[] = {"bind 127.0.0.1:80: Permission denied", "CAP_NET_BIND_SERVICE", NULL};
+    expect_listener_error(priv, 1, priv_needles);
+}
+
+/* The addresses getaddrinfo gives for a passive TCP socket on name, as the
+ * listener asks (AF_UNSPEC, AI_PASSIVE): the first two into a and b. */
+static void two_addresses(const char *name, char *a, char *b, size_t len)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+    struct addrinfo *res;
+    int rc = getaddrinfo(name, "0", &hints, &res);
+    if (rc != 0)
+        sl_fail("the private /etc/hosts to give two addresses", "getaddrinfo %s: %s", name, gai_strerror(rc));
+    if (!res->ai_next) {
+        freeaddrinfo(res);
+        sl_fail("two addresses for the name", "one");
+    }
+    const struct sockaddr_in *x = (const struct sockaddr_in *)res->ai_addr;
+    const struct sockaddr_in *y = (const struct sockaddr_in *)res->ai_next->ai_addr;
+    inet_ntop(AF_INET, &x->sin_addr, a, (socklen_t)len);
+    inet_ntop(AF_INET, &y->sin_addr, b, (socklen_t)len);
+    freeaddrinfo(res);
+    sl_step("getaddrinfo(\"%s\") gives %s, then %s", name, a, b);
+}
+
+GRADED(address_loop, 3,
+       "a name with two addresses, the first busy: listener binds the second; both busy: names the first",
+       "Loop over every getaddrinfo result: when socket, setsockopt, bind or listen fails, close "
+       "that socket and try the next; stop at the first that works. If none works, report the "
+       "FIRST failure (\"bind ADDR:PORT: ...\"). Chapter: 'Binding an address'." FROM_LESSON_02)
+{
+    char first[64], second[64], portbuf[16], want[128];
+    sl_private_hosts("127.0.0.1 socklab-two.test\n127.0.0.2 socklab-two.test\n");
+    two_addresses("socklab-two.test", first, second, sizeof first);
+    int port;
+    int busy = sl_tcp_listen(first, &port); /* the first address's port is taken */
+    snprintf(portbuf, sizeof portbuf, "%d", port);
+    sl_step("the test listens on %s:%d itself", first, port);
+    struct sl_proc *p = sl_start("listener", "socklab-two.test", portbuf, NULL);
+    int got = ready_port(p, second, NULL);
+    sl_expect(got == port, "the port it was asked for", "%d", got);
+    sl_wait_blocked(p, 5);
+    int fds = sl_fd_count(p);
+    sl_expect(fds == 4,
+              "4 fds while it waits: stdin, stdout, stderr, the listening socket (the socket "
+              "whose bind failed closed)",
+              "%d fds", fds);
+    int fd = sl_tcp_connect(second, port, 5);
+    close(fd);
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+    int fd2 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, second, &sin.sin_addr);
+    int one = 1; /* the listener's end of our connection is in TIME_WAIT there */
+    if (fd2 < 0 || setsockopt(fd2, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd2, (struct sockaddr *)&sin, sizeof sin) != 0 || listen(fd2, 1) != 0)
+        sl_fail("the test to listen on the second address too", "%s:%d: %s", second, port, strerror(errno));
+    sl_step("the test listens on %s:%d too: both are busy", second, port);
+    snprintf(want, sizeof want, "bind %s:%d: ", first, port);
+    char *argv[] = {"listener", "socklab-two.test", portbuf, NULL};
+    const char *needles[] = {want, "Address already in use", NULL};
+    expect_listener_error(argv, 1, needles);
+    close(fd2);
+    close(busy);
+}
+
+GRADED(accept_emfile, 2, "listener out of file descriptors: accept fails, one line naming it, exit 1",
+       "accept() returns -1 with EMFILE when the process may open no more files: that is an "
+       "error to report (\"accept: Too many open files\"), not a reason to poll again (the "
+       "connection would wake poll forever). Only ECONNABORTED and EINTR mean \"try "
+       "again\". Chapter: 'Who closes first keeps TIME_WAIT'." FROM_LESSON_02)
+{
+    struct sl_proc *p = sl_startx(&(struct sl_opts){
+        .prog = "listener", .args = SL_ARGS("127.0.0.1", "0"), .limits = {SL_LIMIT(RLIMIT_NOFILE, 4)}});
+    int port = ready_port(p, "127.0.0.1", NULL);
+    sl_step("listener may hold 4 fds: stdin, stdout, stderr and its listening socket");
+    int fd = sl_tcp_connect("127.0.0.1", port, 5);
+    sl_expect_error(p, 1, "accept: Too many open files");
+    close(fd);
+}
+
 /* ---- sockstate ----------------------------------------------------------- */
 
 GRADED(sockstate_states, 4, "sockstate shows LISTEN, 2 ESTABLISHED, FIN-WAIT-2, CLOSE-WAIT, TIME-WAIT",
@@ -501,6 +620,26 @@ GRADED(sockstate_inodes, 3, "sockstate's fd and inode match /proc/PID/fd; the TI
                   "/proc/%d/fd/%s -> %s for \"%s\"", (int)sl_pid(p), s[i].fd, found ? link : "(no such fd)",
                   s[i].text);
     }
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+}
+
+GRADED(sockstate_fds, 2, "while sockstate waits it holds exactly 8 fds: stdio and its 5 open sockets",
+       "Close what you open: each /proc file (fclose on every path, also when the socket is found), "
+       "and both ends of the pair you closed client first. The TIME-WAIT socket has no fd. "
+       "Chapter: 'Finding your own sockets'." FROM_LESSON_02)
+{
+    struct sl_proc *p;
+    struct sock_line s[MAX_SOCKS];
+    int n = run_sockstate(NULL, &p, s, MAX_SOCKS);
+    sl_expect(n == 6, "6 socket lines", "%d", n);
+    sl_wait_blocked(p, 5);
+    char desc[512];
+    int fds = sl_fd_count(p), socks = sl_socket_count(p, desc, sizeof desc);
+    sl_expect(fds == 8 && socks == 5,
+              "8 fds while it waits: stdin, stdout, stderr and 5 sockets (listener, client, server, "
+              "half-client, half-server)",
+              "%d fds, %d of them sockets: %s", fds, socks, desc);
     sl_close_stdin(p);
     sl_expect_exit(p, 0);
 }
