@@ -20,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -429,11 +430,20 @@ GRADED(arguments, 2, "ports 0-65535: 65535 reaches bind(); bad ports, unknown op
 }
 
 GRADED(bad_address, 2, "an address that does not resolve: one line naming it, exit 1",
-       "getaddrinfo returns an error code, not -1 with errno: print it with gai_strerror, "
-       "name the address, exit 1. Chapter: 'Binding an address'." FROM_LESSON_02)
+       "getaddrinfo returns an error code, not -1 with errno: print \"getaddrinfo ADDRESS: \" and "
+       "gai_strerror(rc), exit 1. Chapter: 'Binding an address'." FROM_LESSON_02)
 {
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV}, *res;
+    int rc = getaddrinfo("bad..address", "0", &hints, &res);
+    if (rc == 0) {
+        freeaddrinfo(res);
+        sl_skip("bad..address resolves on this machine");
+    }
+    char want[160];
+    snprintf(want, sizeof want, "getaddrinfo bad..address: %s", gai_strerror(rc));
+    sl_step("getaddrinfo(\"bad..address\") fails here with \"%s\"", gai_strerror(rc));
     char *argv[] = {"listener", "bad..address", "0", NULL};
-    const char *needles[] = {"bad..address", NULL};
+    const char *needles[] = {want, NULL};
     expect_listener_error(argv, 1, needles);
 }
 
@@ -632,6 +642,20 @@ GRADED(accept_emfile, 2, "listener out of file descriptors: accept fails, one li
         close(fd);
 }
 
+/* Check that each fd of fds (n of them) of the live program p is
+ * close-on-exec and blocking, as /proc/PID/fdinfo shows its flags. */
+static void expect_cloexec_blocking(struct sl_proc *p, const int *fds, int n)
+{
+    for (int i = 0; i < n; i++) {
+        long flags = sl_fd_flags(p, fds[i]);
+        sl_expect(flags != -1 && (flags & O_CLOEXEC) && !(flags & O_NONBLOCK),
+                  "each socket close-on-exec (SOCK_CLOEXEC, lesson 01) and blocking (no SOCK_NONBLOCK)",
+                  "/proc/%d/fdinfo/%d flags: 0%lo%s%s", (int)sl_pid(p), fds[i], flags,
+                  flags != -1 && !(flags & O_CLOEXEC) ? " (no O_CLOEXEC)" : "",
+                  flags != -1 && (flags & O_NONBLOCK) ? " (O_NONBLOCK)" : "");
+    }
+}
+
 /* ---- sockstate ----------------------------------------------------------- */
 
 GRADED(sockstate_states, 4, "sockstate shows LISTEN, 2 ESTABLISHED, FIN-WAIT-2, CLOSE-WAIT, TIME-WAIT",
@@ -704,6 +728,105 @@ GRADED(sockstate_fds, 2, "while sockstate waits it holds exactly 8 fds: stdio an
               "8 fds while it waits: stdin, stdout, stderr and 5 sockets (listener, client, server, "
               "half-client, half-server)",
               "%d fds, %d of them sockets: %s", fds, socks, desc);
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+}
+
+GRADED(fd_flags, 2,
+       "every socket listener and sockstate hold is close-on-exec and blocking (/proc/PID/fdinfo)",
+       "Or SOCK_CLOEXEC into the type of every socket() (lesson 01: a child must not inherit it) "
+       "and pass it to accept4(); leave SOCK_NONBLOCK out: lesson 03 blocks in accept and recv "
+       "(non-blocking sockets are lesson 09). Chapter: 'Binding an address'." FROM_LESSON_02)
+{
+    struct sl_proc *l = sl_start("listener", "127.0.0.1", "0", NULL);
+    ready_port(l, "127.0.0.1", NULL);
+    sl_wait_blocked(l, 5);
+    expect_cloexec_blocking(l, (int[]){3}, 1);
+    sl_close_stdin(l);
+    sl_expect_exit(l, 0);
+    struct sl_proc *p;
+    struct sock_line s[MAX_SOCKS];
+    int n = run_sockstate(NULL, &p, s, MAX_SOCKS), fds[MAX_SOCKS], nfds = 0;
+    sl_wait_blocked(p, 5);
+    for (int i = 0; i < n; i++)
+        if (strcmp(s[i].fd, "-") != 0)
+            fds[nfds++] = (int)strtol(s[i].fd, NULL, 10);
+    sl_expect(nfds == 5, "5 sockets with an fd", "%d", nfds);
+    expect_cloexec_blocking(p, fds, nfds);
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+}
+
+/* Leave a connection in TIME-WAIT on host, from the test's own sockets:
+ * the accepting end closes first and keeps it (inode 0, as sockstate's own
+ * TIME-WAIT socket has). */
+static void decoy_time_wait(const char *host)
+{
+    int port, l = sl_tcp_listen(host, &port);
+    int c = sl_tcp_connect(host, port, 5), a = sl_tcp_accept(l, 5);
+    close(a);
+    sl_expect_eof(c, "the test's own server", 5);
+    close(c);
+    close(l);
+    sl_step("left a connection to %s port %d in TIME-WAIT (inode 0), not sockstate's", host, port);
+}
+
+/* The socket line of sockstate's output with role `role`. */
+static const struct sock_line *role_line(const struct sock_line *s, int n, const char *role)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(s[i].role, role) == 0)
+            return &s[i];
+    sl_fail("a socket line for each role", "no line for %s", role);
+}
+
+/* Check the scene's addresses fit together: every connection goes to the
+ * listener's address, and each server's peer is its client. */
+static void expect_scene_pairs(const struct sock_line *s, int n)
+{
+    const struct sock_line *l = role_line(s, n, "listener");
+    static const char *const clients[] = {"client", "half-client", "closer"};
+    for (size_t i = 0; i < sizeof clients / sizeof clients[0]; i++) {
+        const struct sock_line *c = role_line(s, n, clients[i]);
+        sl_expect(strcmp(c->remote, l->local) == 0,
+                  "each client's remote= to be the listener's local=", "\"%s\" for the listener \"%s\"",
+                  c->text, l->text);
+    }
+    static const char *const pairs[][2] = {{"client", "server"}, {"half-client", "half-server"}};
+    for (size_t i = 0; i < 2; i++) {
+        const struct sock_line *c = role_line(s, n, pairs[i][0]), *v = role_line(s, n, pairs[i][1]);
+        sl_expect(strcmp(v->local, l->local) == 0 && strcmp(v->remote, c->local) == 0,
+                  "each server end: local= the listener's address, remote= its client's local=",
+                  "\"%s\" for \"%s\"", v->text, c->text);
+    }
+}
+
+GRADED(sockstate_time_wait_lookup, 3,
+       "sockstate finds its own TIME-WAIT socket among others on the same address",
+       "A TIME-WAIT socket has inode 0, like every other one on the machine: match it by the "
+       "family, then both addresses AND both ports (sockaddr_same). Other connections in "
+       "TIME-WAIT on 127.0.0.1 (or ::1) must not match. Chapter: 'Finding your own sockets'." FROM_LESSON_02)
+{
+    bool ipv6 = sl_tcp_try_connect("::1", 1, 1) >= 0 || errno == ECONNREFUSED;
+    for (int i = 0; i < 3; i++)
+        decoy_time_wait("127.0.0.1");
+    for (int i = 0; ipv6 && i < 3; i++)
+        decoy_time_wait("::1");
+    struct sl_proc *p;
+    struct sock_line s[MAX_SOCKS];
+    int n = run_sockstate(NULL, &p, s, MAX_SOCKS);
+    expect_scene_states(s, n);
+    expect_scene_pairs(s, n);
+    sl_close_stdin(p);
+    sl_expect_exit(p, 0);
+    if (!ipv6)
+        return;
+    n = run_sockstate("::1", &p, s, MAX_SOCKS);
+    expect_scene_states(s, n);
+    for (int i = 0; i < n; i++)
+        sl_expect(strncmp(s[i].local, "[::1]:", 6) == 0,
+                  "local=[::1]:PORT on every line (not an IPv4 socket)", "\"%s\"", s[i].text);
+    expect_scene_pairs(s, n);
     sl_close_stdin(p);
     sl_expect_exit(p, 0);
 }

@@ -239,6 +239,11 @@ int sl_fd_count(const struct sl_proc *p);
 /* The number of zombie children the program has not reaped. */
 int sl_zombie_count(const struct sl_proc *p);
 
+/* The file status flags of the live program's fd, from the "flags:" line
+ * of /proc/PID/fdinfo/FD (O_NONBLOCK, O_CLOEXEC ... as open(2) numbers
+ * them), or -1 if it has no such fd. */
+long sl_fd_flags(const struct sl_proc *p, int fd);
+
 /* What the live program's fd points at (/proc/PID/fd/FD: "socket:[40331]",
  * "pipe:[...]", a path), copied into buf; NULL if it has no such fd. */
 const char *sl_fd_target(const struct sl_proc *p, int fd, char *buf, size_t len);

@@ -113,9 +113,10 @@ static int announce(int fd)
  * Returns 0 (also when the peer went away first), or -1 after an error. */
 static int accept_and_close(int lfd)
 {
-    /* TODO: accept (ask for the peer's address), format_sockaddr, print,
-     * close. ECONNABORTED and EINTR are not errors: return 0. Chapter:
-     * 'Who closes first keeps TIME_WAIT'. */
+    /* TODO: accept4 with SOCK_CLOEXEC (ask for the peer's address),
+     * format_sockaddr, print, close. ECONNABORTED and EINTR are not
+     * errors: return 0; any other (EMFILE ...) is: cli_error, return -1.
+     * Chapter: 'Who closes first keeps TIME_WAIT'. */
     (void)lfd;
     fprintf(stderr, "listener: accept_and_close is not written yet (see the TODO in listener.c)\n");
     return -1;

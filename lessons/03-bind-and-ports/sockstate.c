@@ -70,9 +70,10 @@ struct scene {
  * *server set, both ESTABLISHED, or -1 after printing an error. */
 static int connect_pair(int lfd, int *client, int *server)
 {
-    /* TODO: getsockname(lfd), socket of that family, connect to it, accept
-     * on lfd. Close the client if accept fails. Chapter: 'Walking through
-     * the states'. */
+    /* TODO: getsockname(lfd), socket of that family (SOCK_CLOEXEC, as
+     * every socket here), connect to it, accept4 on lfd (SOCK_CLOEXEC).
+     * Close the client if accept fails. Chapter: 'Walking through the
+     * states'. */
     (void)lfd;
     (void)client;
     (void)server;

@@ -66,7 +66,8 @@ int tcp_listen_on(const char *host, const char *port, bool reuseaddr, int backlo
 {
     /* TODO: getaddrinfo(host, port) with hints for a passive TCP socket
      * (AI_PASSIVE | AI_NUMERICSERV, SOCK_STREAM, AF_UNSPEC); for each
-     * result: socket, setsockopt SO_REUSEADDR when asked, bind, listen;
+     * result: socket (with SOCK_CLOEXEC, lesson 01), setsockopt
+     * SO_REUSEADDR when asked, bind, listen;
      * stop at the first that works. Close the fd of each one that fails,
      * remember the first failure for err ("bind 127.0.0.1:8080: Address
      * already in use"), and freeaddrinfo on every path. Chapter: 'Binding

@@ -28,6 +28,21 @@ int sl_fd_count(const struct sl_proc *p)
     return n;
 }
 
+long sl_fd_flags(const struct sl_proc *p, int fd)
+{
+    char path[64], line[128];
+    snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", (int)p->pid, fd);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    long flags = -1;
+    while (flags == -1 && fgets(line, sizeof line, f))
+        if (strncmp(line, "flags:", 6) == 0)
+            flags = strtol(line + 6, NULL, 8);
+    fclose(f);
+    return flags;
+}
+
 int sl_proc_stat(pid_t pid, char *state, pid_t *ppid)
 {
     char path[64], buf[512];
