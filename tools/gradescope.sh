@@ -90,7 +90,7 @@ build() {
     # their lesson.mk): those ship too, ungraded, and run_autograder takes the student's files of them
     shipped=($(for slug in "${slugs[@]}"; do
         echo "$slug"
-        grep -v '^[[:space:]]*#' lessons/"$slug"/lesson.mk | grep -oE '\.\./[0-9][0-9]-[A-Za-z0-9_-]+/' | cut -d/ -f2
+        { grep -v '^[[:space:]]*#' lessons/"$slug"/lesson.mk | grep -oE '\.\./[0-9][0-9]-[A-Za-z0-9_-]+/' || true; } | cut -d/ -f2
     done | sort -u))
     for slug in "${shipped[@]}"; do
         [ -d lessons/"$slug" ] || die "a lesson.mk reuses lessons/$slug, which does not exist"
