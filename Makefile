@@ -10,10 +10,15 @@
 #     listener_SOURCES := listener.c ports.c      a program's .c files, its own first
 #     LDLIBS := -lm                               libraries every program links
 #     listener_LDLIBS := -lssl -lcrypto           libraries one program links
-# A program without NAME_SOURCES is built from NAME.c alone. A tool is
-# tools/NAME.c or a folder tools/NAME/ of .c files (TOOL_LDLIBS_NAME: its
-# libraries). Nothing here greps sources: parsing this file stays fast as
-# lessons and mutants grow.
+# A program without NAME_SOURCES is built from NAME.c alone. A source
+# ../NN-slug/FILE.c is a file of an earlier lesson, which this one reuses:
+# from the same tree, so the solution links the solution's file and a
+# student's lesson links the student's own (see tests/README.md, "lesson.mk").
+# Every program links the course library, lib/ (given helpers, never
+# graded; lib/cli.h ...), and finds its headers with -Ilib.
+# A tool is tools/NAME.c or a folder tools/NAME/ of .c files
+# (TOOL_LDLIBS_NAME: its libraries). Nothing here greps sources: parsing
+# this file stays fast as lessons and mutants grow.
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
@@ -75,27 +80,53 @@ undefine $(2)_LDLIBS
 endef
 
 # $(call compile_rule,SRCTREE,OUTTREE): one pattern rule compiles every
-# lesson's .c files; a lesson's headers are found beside its sources.
+# lesson's .c files; a lesson's headers are found beside its sources, the
+# course library's in lib/.
 define compile_rule
 $(2)/%.o: $(1)/%.c $$(FLAGS_STAMP)
 	@mkdir -p $$(@D)
 	@$$(if $$(Q),echo "  CC      $$<")
-	$$(Q)$$(CC) $$(CFLAGS) $$(DEPFLAGS) -I$$(<D) -c $$< -o $$@
+	$$(Q)$$(CC) $$(CFLAGS) $$(DEPFLAGS) -I$$(<D) -Ilib -c $$< -o $$@
 endef
 
-# $(call link_rule,PROGRAM,OBJECTS,LIBS)
+# $(call link_rule,PROGRAM,OBJECTS,LIBS): OBJECTS may end with an archive.
 define link_rule
 $(1): $(2)
+	@mkdir -p $$(@D)
 	@$$(if $$(Q),echo "  LD      $$@")
-	$$(Q)$$(CC) $$(LDFLAGS) $$(filter %.o,$$^) $(3) -o $$@
+	$$(Q)$$(CC) $$(LDFLAGS) $$(filter %.o %.a,$$^) $(3) -o $$@
 endef
 
-# $(call lesson_rules,SRCDIR,OUTDIR,VAR): the link rule of each program of
-# the lesson in SRCDIR; VAR_SLUG lists the programs it builds.
+# The course library: lib/*.c in one archive that every lesson's program
+# links (a program gets only the members it calls).
+LIB_OBJS := $(patsubst lib/%.c,build/lib/%.o,$(wildcard lib/*.c))
+LIB_AR := $(if $(LIB_OBJS),build/lib/libcourse.a)
+$(eval $(call compile_rule,lib,build/lib))
+build/lib/libcourse.a: $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# $(call objects_of,OUTTREE,SLUG,SOURCES): the object of each source of
+# lesson SLUG: OUTTREE/SLUG/FILE.o for its own FILE.c, OUTTREE/NN-slug/FILE.o
+# for ../NN-slug/FILE.c (the one that lesson builds too).
+objects_of = $(foreach s,$(3),$(if $(filter ../%,$(s)),$(1)/$(patsubst ../%.c,%.o,$(s)),$(1)/$(2)/$(s:.c=.o)))
+# $(call skel_objects_of,SLUG,SOURCES): the same for a skeleton with every
+# earlier lesson solved: its own objects from build/lessons, the earlier
+# lessons' from build/sol (what `grade --selftest` checks fails every test).
+skel_objects_of = $(foreach s,$(2),$(if $(filter ../%,$(s)),build/sol/$(patsubst ../%.c,%.o,$(s)),build/lessons/$(1)/$(s:.c=.o)))
+
+# $(call lesson_rules,SRCTREE,OUTTREE,SLUG,VAR): the link rule of each
+# program of lesson SLUG in SRCTREE into OUTTREE/SLUG; VAR_SLUG lists them.
 define lesson_rules
-$(foreach p,$(PROGRAMS_$(1)),$(eval $(call link_rule,$(2)/$(p),$(patsubst %.c,$(2)/%.o,$(SOURCES_$(1)_$(p))),$(LIBS_$(1)_$(p)))))
-$(3)_$(notdir $(1)) := $(addprefix $(2)/,$(PROGRAMS_$(1)))
-$(3) += $$($(3)_$(notdir $(1)))
+$(foreach p,$(PROGRAMS_$(1)/$(3)),$(eval $(call link_rule,$(2)/$(3)/$(p),$(call objects_of,$(2),$(3),$(SOURCES_$(1)/$(3)_$(p))) $(LIB_AR),$(LIBS_$(1)/$(3)_$(p)))))
+$(4)_$(3) := $(addprefix $(2)/$(3)/,$(PROGRAMS_$(1)/$(3)))
+$(4) += $$($(4)_$(3))
+endef
+# $(call skel_rules,SLUG): build/skel/SLUG, the skeleton of SLUG linked with
+# the solutions of the earlier lessons' files it reuses.
+define skel_rules
+$(foreach p,$(PROGRAMS_lessons/$(1)),$(eval $(call link_rule,build/skel/$(1)/$(p),$(call skel_objects_of,$(1),$(SOURCES_lessons/$(1)_$(p))) $(LIB_AR),$(LIBS_lessons/$(1)_$(p)))))
+SKEL_PROGS_$(1) := $(addprefix build/skel/$(1)/,$(PROGRAMS_lessons/$(1)))
 endef
 
 $(foreach d,$(addprefix lessons/,$(LESSONS)) $(HAVE_SOLUTIONS),$(eval $(call read_lesson,$(d))))
@@ -103,21 +134,24 @@ $(eval $(call compile_rule,lessons,build/lessons))
 $(eval $(call compile_rule,solutions,build/sol))
 LESSON_PROGS :=
 SOLUTION_PROGS :=
-$(foreach l,$(LESSONS),$(eval $(call lesson_rules,lessons/$(l),build/lessons/$(l),LESSON_PROGS)))
-$(foreach l,$(SOLUTIONS),$(eval $(call lesson_rules,solutions/$(l),build/sol/$(l),SOLUTION_PROGS)))
+$(foreach l,$(LESSONS),$(eval $(call lesson_rules,lessons,build/lessons,$(l),LESSON_PROGS)))
+$(foreach l,$(SOLUTIONS),$(eval $(call lesson_rules,solutions,build/sol,$(l),SOLUTION_PROGS)))
+$(foreach l,$(filter $(SOLUTIONS),$(LESSONS)),$(eval $(call skel_rules,$(l))))
 
 # The shell commands that build lesson L's programs from the sources in SRC
 # into OUT (both folders), reusing the solution's object of each file that
 # SRC has unchanged when no header changed: $(call build_from,L,SRC,OUT).
-# For mutants (below), and for any tool that builds a variant of a solution.
+# An earlier lesson's file (../NN-slug/FILE.c) is never in SRC: the
+# solution's object of it is linked. For mutants (below), and for any tool
+# that builds a variant of a solution.
 define build_from
 reuse=1; for h in solutions/$(1)/*.h; do [ ! -e "$$h" ] || cmp -s "$$h" $(2)/$${h##*/} || reuse=0; done; \
-for c in $(sort $(foreach p,$(PROGRAMS_solutions/$(1)),$(SOURCES_solutions/$(1)_$(p)))); do \
+for c in $(sort $(filter-out ../%,$(foreach p,$(PROGRAMS_solutions/$(1)),$(SOURCES_solutions/$(1)_$(p))))); do \
   o=$(3)/$${c%.c}.o; \
   if [ $$reuse = 1 ] && [ -e build/sol/$(1)/$${c%.c}.o ] && cmp -s solutions/$(1)/$$c $(2)/$$c; then cp build/sol/$(1)/$${c%.c}.o $$o; \
-  else $(CC) $(CFLAGS) -I$(2) -c $(2)/$$c -o $$o || exit 1; fi; \
+  else $(CC) $(CFLAGS) -I$(2) -Isolutions/$(1) -Ilib -c $(2)/$$c -o $$o || exit 1; fi; \
 done$(foreach p,$(PROGRAMS_solutions/$(1)), && \
-$(CC) $(LDFLAGS) $(addprefix $(3)/,$(SOURCES_solutions/$(1)_$(p):.c=.o)) $(LIBS_solutions/$(1)_$(p)) -o $(3)/$(p))
+$(CC) $(LDFLAGS) $(foreach s,$(SOURCES_solutions/$(1)_$(p)),$(if $(filter ../%,$(s)),build/sol/$(patsubst ../%.c,%.o,$(s)),$(3)/$(s:.c=.o))) $(LIB_AR) $(LIBS_solutions/$(1)_$(p)) -o $(3)/$(p))
 endef
 
 # ---- mutants: known-buggy copies of a solution (tests/mutants/NN-slug/*.patch)
@@ -189,7 +223,7 @@ TOOLS := $(addprefix build/tools/,$(basename $(notdir $(wildcard tools/*.c))) $(
 .PHONY: all lessons solutions grade test watch skeletons check-skeletons deps deps-pdf clean help \
 	book book-check student-repo gradescope fuzz format check-format bench attacks flake
 
-all: $(TOOLS) $(TEST_BINS) $(LESSON_PROGS) $(SOLUTION_PROGS) ## build everything: the lessons' programs, the tests, the tools
+all: $(TOOLS) $(TEST_BINS) $(LESSON_PROGS) $(SOLUTION_PROGS) $(foreach l,$(LESSONS),$(SKEL_PROGS_$(l))) ## build everything: the lessons' programs, the tests, the tools
 
 lessons: $(foreach l,$(SEL),$(LESSON_PROGS_$(l))) ## build your lessons' programs (L=NN for one)
 
@@ -219,7 +253,7 @@ else
 # of this run (TMPDIR), removed when it ends: a test killed before its own
 # clean-up (--fail-fast on mutants) leaves nothing in /tmp.
 test: check-skeletons check-format $(TOOLS) $(addprefix build/tests/,$(SEL)) build/tests/selftest-harness \
-      $(foreach l,$(SEL),$(LESSON_PROGS_$(l)) $(SOLUTION_PROGS_$(l)) $(MUTANT_PROGS_$(l))) ## [course] prove the course: solutions pass, skeletons and mutants fail
+      $(foreach l,$(SEL),$(LESSON_PROGS_$(l)) $(SOLUTION_PROGS_$(l)) $(SKEL_PROGS_$(l)) $(MUTANT_PROGS_$(l))) ## [course] prove the course: solutions pass, skeletons and mutants fail
 	@if [ -x tools/book.sh ] && [ -z "$(L)" ]; then tools/book.sh check; fi
 	@if [ -x tools/fuzz.sh ] && [ -z "$(L)" ]; then tools/fuzz.sh regress; fi
 	@build/tests/selftest-harness >build/selftest-harness.log 2>&1 && echo "harness: selftest passed (10 MiB through cat, floods, peers, hostile peers, faultio, the wire)" || { tail -30 build/selftest-harness.log; exit 1; }
@@ -244,7 +278,8 @@ mutation:
 	@echo "make mutation runs in the course repository (with solutions/), not here" >&2; exit 2
 else
 mutation: build/tools/mutate $(addprefix build/tests/,$(SEL)) $(foreach l,$(SEL),$(SOLUTION_PROGS_$(l))) ## [course] mutation score of each lesson's tests: make mutation [L=NN] [SAMPLE=N] [STRICT=1]
-	@build/tools/mutate -j $(or $(J),$(shell nproc)) --cc '$(CC)' --cflags '$(CFLAGS)' --ldflags '$(LDFLAGS)' \
+	@build/tools/mutate -j $(or $(J),$(shell nproc)) --cc '$(CC)' --cflags '$(CFLAGS) -Ilib' --ldflags '$(LDFLAGS)' \
+	  $(foreach l,$(filter $(SEL),$(SOLUTIONS)),$(foreach p,$(PROGRAMS_solutions/$(l)),--program '$(l)/$(p)=$(SOURCES_solutions/$(l)_$(p));$(LIB_AR) $(LIBS_solutions/$(l)_$(p))')) \
 	  $(if $(SAMPLE),--sample $(SAMPLE)) $(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only '$(ONLY)') $(if $(filter 1,$(STRICT)),--strict) \
 	  $(filter $(SEL),$(HAVE_SOLUTIONS:solutions/%=%))
 endif
@@ -358,7 +393,7 @@ bench: ## run the benchmarks the chapters quote: CSV and plots in build/bench/
 	@found=0; for b in bench/*.sh; do [ -x "$$b" ] || continue; found=1; echo "bench: $$b"; "$$b" build/bench || exit 1; done; \
 	if [ $$found = 0 ]; then echo "make bench: no benchmark yet; they arrive with lessons 07, 11, 12 and 14 (bench/*.sh)"; fi
 
-C_SOURCES = $(wildcard tests/*.c tests/*.h tests/harness/*.c tests/harness/*.h tests/fuzz/*.c tools/*.c tools/*/*.c tools/*/*.h solutions/*/*.c solutions/*/*.h)
+C_SOURCES = $(wildcard tests/*.c tests/*.h tests/harness/*.c tests/harness/*.h tests/fuzz/*.c tools/*.c tools/*/*.c tools/*/*.h lib/*.c lib/*.h solutions/*/*.c solutions/*/*.h)
 format: build/tools/skelgen ## [course] apply .clang-format to the course's C, then rewrite the skeletons
 	@clang-format -i $(C_SOURCES) && $(MAKE) --no-print-directory -s skeletons
 	@echo "formatted; mutant patches whose context changed need remaking (tests/README.md)"

@@ -12,8 +12,10 @@
 #   run_autograder   at the root: grades one submission into /autograder/results/results.json
 #                    (tools/gradescope/run_autograder)
 #   socklab/         the autograder's own course: Makefile, tests/ (not tests/mutants/), tools/
-#                    (the grader's, with tools/grade/; not the book's nor the instructors'), the graded lessons'
-#                    skeletons (.c and .h), and lessons.txt, the lessons it grades
+#                    (the grader's, with tools/grade/; not the book's nor the instructors'), lib/
+#                    (the course library), the graded lessons' skeletons (.c, .h, lesson.mk) and
+#                    those of the earlier lessons whose files they reuse (lesson.mk's
+#                    ../NN-slug/FILE.c), and lessons.txt, the lessons it grades
 # The zip is checked for solution text as the student repository is (tools/student-repo.sh).
 #
 # After writing the zip it grades the solutions and the skeletons with it, as Gradescope would (in
@@ -85,13 +87,23 @@ build() {
         cp -p "$f" "$stage/socklab/tools/"
     done
     cp -pr tools/grade "$stage/socklab/tools/"   # the grader's sources (tools/grade/*.c, grade.h)
-    for slug in "${slugs[@]}"; do
+    # lib/: the course library every lesson's program links (given, never graded)
+    mkdir -p "$stage/socklab/lib"
+    for f in lib/*.c lib/*.h; do [ -e "$f" ] && cp -p "$f" "$stage/socklab/lib/"; done
+    # the graded lessons, and the earlier lessons whose files they reuse (../NN-slug/FILE.c in
+    # their lesson.mk): those ship too, ungraded, and run_autograder takes the student's files of them
+    shipped=($(for slug in "${slugs[@]}"; do
+        echo "$slug"
+        { grep -v '^[[:space:]]*#' lessons/"$slug"/lesson.mk | grep -oE '\.\./[0-9][0-9]-[A-Za-z0-9_-]+/' || true; } | cut -d/ -f2
+    done | sort -u))
+    for slug in "${shipped[@]}"; do
+        [ -d lessons/"$slug" ] || die "a lesson.mk reuses lessons/$slug, which does not exist"
         mkdir -p "$stage/socklab/lessons/$slug"
         for f in lessons/"$slug"/*.c lessons/"$slug"/*.h lessons/"$slug"/lesson.mk; do
             [ -e "$f" ] && cp -p "$f" "$stage/socklab/lessons/$slug/"
         done
-        echo "$slug"
-    done > "$stage/socklab/lessons.txt"
+    done
+    printf '%s\n' "${slugs[@]}" > "$stage/socklab/lessons.txt"
 
     tools/student-repo.sh --leaks "$stage/socklab" >/dev/null || die "the autograder would show solutions (see above): no zip written"
 
@@ -144,7 +156,7 @@ json_num() { sed -n "s/^  \"$2\": \\([0-9]*\\),*\$/\\1/p" "$1" | sed -n 1p; }
 solutions_submission() {
     local d slug
     d=$(mktemp -d "${TMPDIR:-/tmp}/socklab-perfect.XXXXXX")
-    for slug in "${slugs[@]}"; do
+    for slug in "${shipped[@]}"; do
         mkdir -p "$d/lessons/$slug"
         cp solutions/"$slug"/*.c solutions/"$slug"/*.h "$d/lessons/$slug/" 2>/dev/null || true
     done
@@ -190,6 +202,7 @@ try() {
 }
 
 slugs=()
+shipped=()
 total=0
 case ${1:-} in
     '') build; measure ;;

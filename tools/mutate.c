@@ -2,7 +2,15 @@
  * mutate - mutation testing of a lesson's tests against its solution.
  *
  * usage: mutate [-j N] [--sample N] [--seed S] [--only FILE] [--strict] [--timeout S] [--list]
- *               [--cc CC] [--cflags FLAGS] [--ldflags FLAGS] LESSON...
+ *               [--cc CC] [--cflags FLAGS] [--ldflags FLAGS]
+ *               [--program 'LESSON/NAME=SOURCE... [;LIBS]']... LESSON...
+ *
+ * --program (the Makefile passes one per program, from lesson.mk): program
+ * NAME of LESSON is made of SOURCE... (its own files, and ../NN-slug/FILE.c
+ * of an earlier lesson), then LIBS (archives, -lNAME). A mutant of a file
+ * relinks the programs made of it; the others are the solution's. Without
+ * --program for a lesson, each file with main() is a program made of
+ * itself and every file without one.
  *
  * For each LESSON, mutate reads the .c files of solutions/LESSON and generates mutants
  * from the code between the BEGIN SOLUTION and END SOLUTION markers (what a
@@ -26,7 +34,9 @@
  *
  * Each mutant is the solution with one change, compiled with the lesson's
  * flags (a mutant that does not compile is "stillborn" and not counted),
- * linked with the unchanged modules' objects from build/sol/LESSON, and
+ * linked with the unchanged modules' objects from build/sol/LESSON (and
+ * build/sol/NN-slug for an earlier lesson's file the lesson reuses), as the
+ * Makefile says each program is made from its lesson.mk (--program), and
  * graded by build/tests/LESSON --fail-fast under a timeout. It is killed
  * when the test program reports a failed test (through the results pipe,
  * SOCKLAB_RESULTS_FD), ends without its report, exits non-zero, or times
@@ -1035,6 +1045,15 @@ static void load_equivalents(struct lesson *l)
 
 /* ---- building and grading one mutant --------------------------------------- */
 
+/* A program of a lesson and what it is made of (--program). */
+struct program {
+    char *lesson, *name;
+    char **srcs; /* "listener.c", "../02-addresses/addr.c" */
+    int nsrcs;
+    char **libs; /* "build/lib/libcourse.a", "-lm" */
+    int nlibs;
+};
+
 struct config {
     char **cc; /* the compiler and CFLAGS, as argv */
     int ncc;
@@ -1044,7 +1063,9 @@ struct config {
     bool strict, list;
     long sample;
     unsigned long seed;
-    const char *only; /* a file of mutant ids, one per line: grade just those */
+    const char *only;         /* a file of mutant ids, one per line: grade just those */
+    struct program *programs; /* --program: how each program is made */
+    int nprograms;
 };
 
 /* Run argv with stdout and stderr to logfd; its exit status, or -1. */
@@ -1074,6 +1095,89 @@ static char **argv_plus(char **base, int n, char **extra, int nextra)
     return v;
 }
 
+/* True if --program said how the programs of lesson l are made. */
+static bool has_programs(const struct config *c, const struct lesson *l)
+{
+    for (int i = 0; i < c->nprograms; i++)
+        if (strcmp(c->programs[i].lesson, l->name) == 0)
+            return true;
+    return false;
+}
+
+/* The object of source src of lesson l in the solution's build: its own
+ * build/sol/LESSON/FILE.o, or build/sol/NN-slug/FILE.o for ../NN-slug/FILE.c. */
+static char *solution_object(const struct lesson *l, const char *src)
+{
+    size_t n = strlen(src) - 2; /* without ".c" */
+    if (strncmp(src, "../", 3) == 0)
+        return xasprintf("build/sol/%.*s.o", (int)(n - 3), src + 3);
+    return xasprintf("build/sol/%s/%.*s.o", l->name, (int)n, src);
+}
+
+/* Link each program of lesson l (as --program says) into dir: the ones
+ * made of the mutated file f (compiled into obj) anew, the others as links
+ * to the solution's. 0, or -1. */
+static int link_programs(const struct config *c, const struct lesson *l, const struct srcfile *f,
+                         const char *obj, const char *dir, int logfd)
+{
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < c->nprograms; i++) {
+        const struct program *p = &c->programs[i];
+        if (strcmp(p->lesson, l->name) != 0)
+            continue;
+        char *exe = xasprintf("%s/%s", dir, p->name);
+        bool uses = false;
+        for (int k = 0; k < p->nsrcs; k++)
+            uses |= strcmp(p->srcs[k], f->name) == 0;
+        if (!uses) {
+            char *target = xasprintf("../../../../sol/%s/%s", l->name, p->name);
+            rc = symlink(target, exe);
+            free(target);
+            free(exe);
+            continue;
+        }
+        char **args = xmalloc(sizeof *args * (size_t)(p->nsrcs + p->nlibs + 2));
+        int na = 0;
+        for (int k = 0; k < p->nsrcs; k++)
+            args[na++] =
+                strcmp(p->srcs[k], f->name) == 0 ? xasprintf("%s", obj) : solution_object(l, p->srcs[k]);
+        for (int k = 0; k < p->nlibs; k++)
+            args[na++] = xasprintf("%s", p->libs[k]);
+        args[na++] = xasprintf("-o");
+        args[na++] = exe;
+        char **lv = argv_plus(c->ld, c->nld, args, na);
+        rc = run_cmd(lv, logfd) == 0 ? 0 : -1;
+        free(lv);
+        for (int k = 0; k < na; k++)
+            free(args[k]);
+        free(args);
+    }
+    return rc;
+}
+
+/* Parse --program 'LESSON/NAME=SOURCE... [;LIBS]' into *p. 0, or -1. */
+static int parse_program(const char *spec, struct program *p)
+{
+    const char *slash = strchr(spec, '/'), *eq = strchr(spec, '=');
+    if (!slash || !eq || slash > eq || slash == spec || eq == slash + 1)
+        return -1;
+    memset(p, 0, sizeof *p);
+    p->lesson = xstrndup(spec, (size_t)(slash - spec));
+    p->name = xstrndup(slash + 1, (size_t)(eq - slash - 1));
+    const char *semi = strchr(eq, ';');
+    char *srcs = xstrndup(eq + 1, semi ? (size_t)(semi - eq - 1) : strlen(eq + 1));
+    mut_split_words(srcs, &p->srcs, &p->nsrcs);
+    if (semi)
+        mut_split_words(semi + 1, &p->libs, &p->nlibs);
+    free(srcs);
+    for (int k = 0; k < p->nsrcs; k++) {
+        size_t n = strlen(p->srcs[k]);
+        if (n < 3 || strcmp(p->srcs[k] + n - 2, ".c") != 0)
+            return -1;
+    }
+    return p->nsrcs > 0 ? 0 : -1;
+}
+
 /* Compile the mutated file and link every program of the lesson into dir
  * (unchanged programs are links to the solution's). 0, or -1: stillborn. */
 static int build_mutant(const struct config *c, const struct lesson *l, const struct mutant *m,
@@ -1095,7 +1199,9 @@ static int build_mutant(const struct config *c, const struct lesson *l, const st
     if (rc == 0)
         rc = run_cmd(argv, logfd) == 0 ? 0 : -1;
     free(argv);
-    for (int p = 0; rc == 0 && p < l->nfiles; p++) {
+    if (rc == 0 && has_programs(c, l))
+        rc = link_programs(c, l, f, obj, dir, logfd);
+    for (int p = 0; rc == 0 && !has_programs(c, l) && p < l->nfiles; p++) {
         const struct srcfile *prog = &l->files[p];
         if (!prog->program)
             continue;
@@ -1616,7 +1722,8 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "usage: mutate [-j N] [--sample N] [--seed S] [--only FILE] [--strict] [--timeout S] [--list]\n"
-            "              [--cc CC] [--cflags FLAGS] [--ldflags FLAGS] LESSON...\n");
+            "              [--cc CC] [--cflags FLAGS] [--ldflags FLAGS]\n"
+            "              [--program 'LESSON/NAME=SOURCE... [;LIBS]']... LESSON...\n");
 }
 
 int main(int argc, char **argv)
@@ -1628,7 +1735,7 @@ int main(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = strcmp(a, "-j") == 0 || strcmp(a, "--sample") == 0 || strcmp(a, "--seed") == 0 ||
                      strcmp(a, "--only") == 0 || strcmp(a, "--timeout") == 0 || strcmp(a, "--cc") == 0 ||
-                     strcmp(a, "--cflags") == 0 || strcmp(a, "--ldflags") == 0;
+                     strcmp(a, "--cflags") == 0 || strcmp(a, "--ldflags") == 0 || strcmp(a, "--program") == 0;
         if (takes && !v) {
             usage(stderr);
             return 2;
@@ -1649,7 +1756,13 @@ int main(int argc, char **argv)
             cflags = v;
         else if (strcmp(a, "--ldflags") == 0)
             ldflags = v;
-        else if (strcmp(a, "--strict") == 0)
+        else if (strcmp(a, "--program") == 0) {
+            c.programs = xrealloc(c.programs, sizeof *c.programs * (size_t)(c.nprograms + 1));
+            if (parse_program(v, &c.programs[c.nprograms++]) == -1) {
+                fprintf(stderr, "mutate: --program '%s': expected 'LESSON/NAME=SOURCE.c... [;LIBS]'\n", v);
+                return 2;
+            }
+        } else if (strcmp(a, "--strict") == 0)
             c.strict = true;
         else if (strcmp(a, "--list") == 0)
             c.list = true;

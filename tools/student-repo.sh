@@ -10,7 +10,8 @@
 # its files are replaced and its git history kept. Anything else is refused.
 #
 # What the students get, from this working tree (tracked files and new ones git does not ignore):
-#   lessons/ (chapters and skeletons), tests/ without tests/mutants/ (mutants are patches
+#   lessons/ (chapters and skeletons), lib/ (the course library: given helpers, never graded),
+#   tests/ without tests/mutants/ (mutants are patches
 #   against the solutions), book/, diagrams/, tools/ without the instructors' tools (this
 #   script, gradescope.sh, gradescope/, classroom/), Makefile, .clang-format, .gitignore,
 #   .devcontainer/; and, written here: README.md for students (tools/classroom/README.md with
@@ -39,7 +40,7 @@
 set -euo pipefail
 
 STAMP=.socklab-student
-SHIP=(lessons tests book diagrams tools Makefile .clang-format .gitignore .devcontainer)
+SHIP=(lessons lib tests book diagrams tools Makefile .clang-format .gitignore .devcontainer)
 # Never shipped: solution text, or instructors' tools that need the solutions (fuzz targets link them).
 DROP_RE='^(tests/mutants/|tests/mutation/|tests/attacks/|tools/attacks\.sh$|tools/flake\.sh$|tools/mutate\.c$|tests/fuzz/|tools/fuzz\.sh$|tools/student-repo\.sh$|tools/gradescope\.sh$|tools/gradescope/|tools/classroom/)|\.patch$|(^|/)solutions/'
 # Files that name the markers because they implement them: only a marker line is a leak there.
@@ -302,7 +303,7 @@ in_repo() {
 check_files() {
     local repo=$1 f slug
     for f in README.md Makefile .gitignore .clang-format .github/workflows/classroom.yml \
-             .devcontainer/devcontainer.json tests/harness/proc.c tests/harness.h tools/grade/main.c "$STAMP"; do
+             .devcontainer/devcontainer.json tests/harness/proc.c tests/harness.h tools/grade/main.c lib/cli.h lib/cli.c "$STAMP"; do
         [ -f "$repo/$f" ] || fail "the student repository has no $f"
     done
     for f in solutions tests/mutants tools/student-repo.sh tools/gradescope.sh tools/gradescope tools/classroom; do

@@ -22,7 +22,7 @@ int parse_port(const char *text, uint16_t *port)
      * with strtol and range-check 0..65535. Chapter: 'Ports are numbers'. */
     (void)text;
     (void)port;
-    fprintf(stderr, "%s: parse_port is not written yet (see the TODO in addr.c)\n",
+    fprintf(stderr, "%s: parse_port is not written yet (see the TODO in lessons/02-addresses/addr.c)\n",
             program_invocation_short_name);
     exit(1);
 }
@@ -36,7 +36,7 @@ int parse_endpoint(const char *text, struct endpoint *ep, const char **why)
     (void)text;
     (void)ep;
     (void)why;
-    fprintf(stderr, "%s: parse_endpoint is not written yet (see the TODO in addr.c)\n",
+    fprintf(stderr, "%s: parse_endpoint is not written yet (see the TODO in lessons/02-addresses/addr.c)\n",
             program_invocation_short_name);
     exit(1);
 }
@@ -49,7 +49,7 @@ int format_address(const struct sockaddr *sa, socklen_t salen, char *buf, size_t
     (void)salen;
     (void)buf;
     (void)size;
-    fprintf(stderr, "%s: format_address is not written yet (see the TODO in addr.c)\n",
+    fprintf(stderr, "%s: format_address is not written yet (see the TODO in lessons/02-addresses/addr.c)\n",
             program_invocation_short_name);
     exit(1);
 }
@@ -63,7 +63,7 @@ int format_sockaddr(const struct sockaddr *sa, socklen_t salen, char *buf, size_
     (void)salen;
     (void)buf;
     (void)size;
-    fprintf(stderr, "%s: format_sockaddr is not written yet (see the TODO in addr.c)\n",
+    fprintf(stderr, "%s: format_sockaddr is not written yet (see the TODO in lessons/02-addresses/addr.c)\n",
             program_invocation_short_name);
     exit(1);
 }

@@ -2,7 +2,11 @@
 # .c files (its own first, then the modules it links) and the libraries it
 # links (LDLIBS for every program, NAME_LDLIBS for one). Any style of main()
 # builds: only this list says which file is a program.
+#
+# ../02-addresses/addr.c is YOUR addr.c from lesson 02: lesson 03 reuses
+# its parse_port and format_sockaddr rather than asking for them again (the
+# solutions link the solution's). Finish lesson 02 first: make grade L=02.
 PROGRAMS := listener sockstate
-listener_SOURCES := listener.c ports.c
-sockstate_SOURCES := sockstate.c procnet.c ports.c
+listener_SOURCES := listener.c ports.c ../02-addresses/addr.c
+sockstate_SOURCES := sockstate.c procnet.c ports.c ../02-addresses/addr.c
 LDLIBS :=

@@ -1,11 +1,15 @@
 /*
- * ports.h - port numbers, addresses as text, and listening sockets.
+ * ports.h - listening sockets: tcp_listen_on, shared by listener and sockstate.
  *
- * Shared by listener and sockstate. A port comes from the command line as
- * text ("8080", "0" for "any free port"); an address goes back to text as
- * "127.0.0.1:41234" or "[::1]:41234"; tcp_listen_on() does the whole
- * getaddrinfo / socket / setsockopt / bind / listen dance and, when it
- * fails, says which call failed on which address.
+ * tcp_listen_on() does the whole getaddrinfo / socket / setsockopt / bind /
+ * listen dance and, when it fails, says which call failed on which address.
+ *
+ * Lesson 03 uses your addr.c from lesson 02: parse_port() for the PORT
+ * argument, format_sockaddr() and ADDR_STRLEN to print an address as
+ * "127.0.0.1:41234" or "[::1]:41234". lesson.mk links ../02-addresses/addr.c
+ * into each program, and the include below brings its header. A test that
+ * fails with "parse_port is not written yet" wants lesson 02 finished first
+ * (make grade L=02).
  *
  * Nothing here prints or exits: errors come back as -1 (errno set, and a
  * one-line reason where there is one) and the program decides what to say.
@@ -13,27 +17,13 @@
 #ifndef SOCKLAB_PORTS_H
 #define SOCKLAB_PORTS_H
 
-#include <net/if.h>
-#include <netdb.h>
-#include <netinet/in.h>
+#include "../02-addresses/addr.h"
+
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
-#include <sys/socket.h>
-
-/* Room for the longest formatted address: "[" IPv6 "%" zone "]:65535". */
-#define ADDR_STRLEN (INET6_ADDRSTRLEN + IF_NAMESIZE + sizeof "[]:65535")
 
 /* Room for a one-line reason from tcp_listen_on(). */
 #define LISTEN_ERRLEN (ADDR_STRLEN + NI_MAXHOST + 160)
-
-/* Parse a decimal port number "0".."65535" (digits only) into *port.
- * Returns 0, or -1 with errno EINVAL (not a number) or ERANGE (too big). */
-int parse_port(const char *text, uint16_t *port);
-
-/* Write sa as "192.0.2.1:80" or "[2001:db8::1]:443" into buf, numerically.
- * Returns 0 or an EAI_* code, like getnameinfo (EAI_SYSTEM sets errno). */
-int format_sockaddr(const struct sockaddr *sa, socklen_t salen, char *buf, size_t size);
 
 /* Resolve host (NULL: the wildcard address) and a numeric port for a
  * passive TCP socket, then bind and listen on the first address that

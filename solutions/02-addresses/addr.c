@@ -42,7 +42,7 @@ int parse_port(const char *text, uint16_t *port)
     /* BEGIN SKELETON
     (void)text;
     (void)port;
-    fprintf(stderr, "%s: parse_port is not written yet (see the TODO in addr.c)\n",
+    fprintf(stderr, "%s: parse_port is not written yet (see the TODO in lessons/02-addresses/addr.c)\n",
             program_invocation_short_name);
     exit(1);
     END SKELETON */
@@ -159,7 +159,7 @@ int parse_endpoint(const char *text, struct endpoint *ep, const char **why)
     (void)text;
     (void)ep;
     (void)why;
-    fprintf(stderr, "%s: parse_endpoint is not written yet (see the TODO in addr.c)\n",
+    fprintf(stderr, "%s: parse_endpoint is not written yet (see the TODO in lessons/02-addresses/addr.c)\n",
             program_invocation_short_name);
     exit(1);
     END SKELETON */
@@ -177,7 +177,7 @@ int format_address(const struct sockaddr *sa, socklen_t salen, char *buf, size_t
     (void)salen;
     (void)buf;
     (void)size;
-    fprintf(stderr, "%s: format_address is not written yet (see the TODO in addr.c)\n",
+    fprintf(stderr, "%s: format_address is not written yet (see the TODO in lessons/02-addresses/addr.c)\n",
             program_invocation_short_name);
     exit(1);
     END SKELETON */
@@ -204,7 +204,7 @@ int format_sockaddr(const struct sockaddr *sa, socklen_t salen, char *buf, size_
     (void)salen;
     (void)buf;
     (void)size;
-    fprintf(stderr, "%s: format_sockaddr is not written yet (see the TODO in addr.c)\n",
+    fprintf(stderr, "%s: format_sockaddr is not written yet (see the TODO in lessons/02-addresses/addr.c)\n",
             program_invocation_short_name);
     exit(1);
     END SKELETON */

@@ -23,6 +23,7 @@
  * 2 on a usage error (unknown option, bad port, missing argument).
  */
 #define _GNU_SOURCE
+#include "cli.h"
 #include "ports.h"
 
 #include <ctype.h>
@@ -56,8 +57,8 @@ struct options {
     char port[sizeof "65535"]; /* checked, in decimal */
 };
 
-/* Parse the command line into *opt. Returns 0, or -1 after printing a
- * one-line usage error. */
+/* Parse the command line into *opt (the port with parse_port, from your
+ * lesson 02 addr.c). Returns 0, or -1 after printing a one-line usage error. */
 static int parse_args(int argc, char *argv[], struct options *opt)
 {
     const char *args[2];
@@ -75,26 +76,20 @@ static int parse_args(int argc, char *argv[], struct options *opt)
         } else if (is_option && strcmp(a, "--reuseaddr") == 0) {
             opt->reuseaddr = true;
         } else if (is_option) {
-            fprintf(stderr, "listener: unknown option '%s' (see listener --help)\n", a);
-            return -1;
+            return cli_usage_error("unknown option '%s'", a);
         } else if (nargs == 2) {
-            fprintf(stderr, "listener: too many arguments at '%s' (see listener --help)\n", a);
-            return -1;
+            return cli_usage_error("too many arguments at '%s'", a);
         } else {
             args[nargs++] = a;
         }
     }
-    if (nargs == 0) {
-        fprintf(stderr, "listener: missing PORT (see listener --help)\n");
-        return -1;
-    }
+    if (nargs == 0)
+        return cli_usage_error("missing PORT");
     opt->host = nargs == 2 ? args[0] : NULL;
     uint16_t port;
-    if (parse_port(args[nargs - 1], &port) == -1) {
-        fprintf(stderr, "listener: bad port '%s': %s\n", args[nargs - 1],
-                errno == ERANGE ? "out of range 0-65535" : "not a number 0-65535");
-        return -1;
-    }
+    if (parse_port(args[nargs - 1], &port) == -1)
+        return cli_usage_error("bad port '%s': %s", args[nargs - 1],
+                               errno == ERANGE ? "out of range 0-65535" : "not a number 0-65535");
     snprintf(opt->port, sizeof opt->port, "%u", (unsigned)port);
     return 0;
 }
@@ -104,22 +99,19 @@ static int parse_args(int argc, char *argv[], struct options *opt)
  * Returns 0, or -1 after printing an error. */
 static int announce(int fd)
 {
-    /* TODO: getsockname into a struct sockaddr_storage, format_sockaddr,
-     * print the ready line (stdout is line-buffered, see main). Chapter:
-     * 'Port 0'. */
+    /* TODO: getsockname into a struct sockaddr_storage, format_sockaddr
+     * (yours, from lesson 02), print the ready line (stdout is
+     * line-buffered, see main). Report a failure with cli_error
+     * (lib/cli.h). Chapter: 'Port 0'. */
     /* BEGIN SOLUTION */
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     char addr[ADDR_STRLEN];
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
-        fprintf(stderr, "listener: getsockname: %s\n", strerror(errno));
-        return -1;
-    }
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+        return cli_error("getsockname:");
     int rc = format_sockaddr((struct sockaddr *)&ss, len, addr, sizeof addr);
-    if (rc != 0) {
-        fprintf(stderr, "listener: getnameinfo: %s\n", rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-        return -1;
-    }
+    if (rc != 0)
+        return cli_error("getnameinfo: %s", rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
     printf("listening on %s\n", addr);
     return 0;
     /* END SOLUTION */
@@ -135,9 +127,10 @@ static int announce(int fd)
  * Returns 0 (also when the peer went away first), or -1 after an error. */
 static int accept_and_close(int lfd)
 {
-    /* TODO: accept (ask for the peer's address), format_sockaddr, print,
-     * close. ECONNABORTED and EINTR are not errors: return 0. Chapter:
-     * 'Who closes first keeps TIME_WAIT'. */
+    /* TODO: accept4 with SOCK_CLOEXEC (ask for the peer's address),
+     * format_sockaddr, print, close. ECONNABORTED and EINTR are not
+     * errors: return 0; any other (EMFILE ...) is: cli_error, return -1.
+     * Chapter: 'Who closes first keeps TIME_WAIT'. */
     /* BEGIN SOLUTION */
     struct sockaddr_storage peer;
     socklen_t len = sizeof peer;
@@ -146,16 +139,13 @@ static int accept_and_close(int lfd)
     if (fd == -1) {
         if (errno == ECONNABORTED || errno == EINTR || errno == EAGAIN)
             return 0;
-        fprintf(stderr, "listener: accept: %s\n", strerror(errno));
-        return -1;
+        return cli_error("accept:");
     }
     if (format_sockaddr((struct sockaddr *)&peer, len, addr, sizeof addr) != 0)
         snprintf(addr, sizeof addr, "(unknown peer)");
     printf("accepted %s\n", addr);
-    if (close(fd) == -1) {
-        fprintf(stderr, "listener: close: %s\n", strerror(errno));
-        return -1;
-    }
+    if (close(fd) == -1)
+        return cli_error("close:");
     return 0;
     /* END SOLUTION */
     /* BEGIN SKELETON
@@ -178,8 +168,7 @@ static int serve_until_eof(int lfd)
         if (poll(pfd, 2, -1) == -1) {
             if (errno == EINTR)
                 continue;
-            fprintf(stderr, "listener: poll: %s\n", strerror(errno));
-            return -1;
+            return cli_error("poll:");
         }
         if (pfd[0].revents != 0) { /* input, end of input, or no stdin at all */
             char buf[512];
@@ -198,14 +187,14 @@ int main(int argc, char *argv[])
     char err[LISTEN_ERRLEN];
     setvbuf(stdout, NULL, _IOLBF, 0); /* each line out at once, also to a pipe */
     if (parse_args(argc, argv, &opt) == -1)
-        return 2;
+        return CLI_EXIT_USAGE;
     if (opt.help) {
         fputs(usage, stdout);
         return 0;
     }
     int fd = tcp_listen_on(opt.host, opt.port, opt.reuseaddr, BACKLOG, err, sizeof err);
     if (fd == -1) {
-        fprintf(stderr, "listener: %s\n", err);
+        cli_error("%s", err);
         return 1;
     }
     int rc = announce(fd) == 0 && serve_until_eof(fd) == 0 ? 0 : 1;

@@ -1,79 +1,18 @@
 /*
- * ports.c - port numbers, addresses as text, and listening sockets.
+ * ports.c - listening sockets: tcp_listen_on.
  *
- * The contracts are in ports.h. Nothing here prints or exits: errors come
- * back as -1 with errno (and a one-line reason from tcp_listen_on), or as
- * an EAI_* code from the formatter, and the program decides what to say.
+ * The contract is in ports.h. Nothing here prints or exits: errors come
+ * back as -1 with errno and a one-line reason, and the program decides what
+ * to say. format_sockaddr is yours, from lesson 02's addr.c.
  */
 #define _GNU_SOURCE
 #include "ports.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-int parse_port(const char *text, uint16_t *port)
-{
-    /* TODO: accept only digits (no sign, no spaces, not empty), convert
-     * with strtol and range-check 0..65535; never atoi, which turns "abc"
-     * into 0 without a word. Chapter: 'Choosing a port'. */
-    /* BEGIN SOLUTION */
-    if (!isdigit((unsigned char)text[0])) { /* "", "-1", "+1", " 1" */
-        errno = EINVAL;
-        return -1;
-    }
-    char *end;
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (*end != '\0') {
-        errno = EINVAL;
-        return -1;
-    }
-    if (errno == ERANGE || value > 65535) {
-        errno = ERANGE;
-        return -1;
-    }
-    *port = (uint16_t)value;
-    return 0;
-    /* END SOLUTION */
-    /* BEGIN SKELETON
-    (void)text;
-    (void)port;
-    fprintf(stderr, "%s: parse_port is not written yet (see the TODO in ports.c)\n",
-            program_invocation_short_name);
-    exit(1);
-    END SKELETON */
-}
-
-int format_sockaddr(const struct sockaddr *sa, socklen_t salen, char *buf, size_t size)
-{
-    /* TODO: getnameinfo with NI_NUMERICHOST | NI_NUMERICSERV, then write
-     * "ADDR:PORT", with brackets around an IPv6 address; EAI_OVERFLOW if
-     * buf is too small. Lesson 02 wrote the same function. */
-    /* BEGIN SOLUTION */
-    char host[INET6_ADDRSTRLEN + IF_NAMESIZE], port[sizeof "65535"];
-    int rc = getnameinfo(sa, salen, host, sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
-    if (rc != 0)
-        return rc;
-    int n = sa->sa_family == AF_INET6 ? snprintf(buf, size, "[%s]:%s", host, port)
-                                      : snprintf(buf, size, "%s:%s", host, port);
-    if (n < 0 || (size_t)n >= size)
-        return EAI_OVERFLOW;
-    return 0;
-    /* END SOLUTION */
-    /* BEGIN SKELETON
-    (void)sa;
-    (void)salen;
-    (void)buf;
-    (void)size;
-    fprintf(stderr, "%s: format_sockaddr is not written yet (see the TODO in ports.c)\n",
-            program_invocation_short_name);
-    exit(1);
-    END SKELETON */
-}
 
 /* BEGIN SOLUTION */
 /* Make a socket for one getaddrinfo result, bind it and listen. Returns the
@@ -127,7 +66,8 @@ int tcp_listen_on(const char *host, const char *port, bool reuseaddr, int backlo
 {
     /* TODO: getaddrinfo(host, port) with hints for a passive TCP socket
      * (AI_PASSIVE | AI_NUMERICSERV, SOCK_STREAM, AF_UNSPEC); for each
-     * result: socket, setsockopt SO_REUSEADDR when asked, bind, listen;
+     * result: socket (with SOCK_CLOEXEC, lesson 01), setsockopt
+     * SO_REUSEADDR when asked, bind, listen;
      * stop at the first that works. Close the fd of each one that fails,
      * remember the first failure for err ("bind 127.0.0.1:8080: Address
      * already in use"), and freeaddrinfo on every path. Chapter: 'Binding

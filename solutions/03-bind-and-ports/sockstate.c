@@ -26,6 +26,7 @@
  * Exit: 0 at end of input, 1 on a runtime error, 2 on a usage error.
  */
 #define _GNU_SOURCE
+#include "cli.h"
 #include "ports.h"
 #include "procnet.h"
 
@@ -69,32 +70,29 @@ struct scene {
  * *server set, both ESTABLISHED, or -1 after printing an error. */
 static int connect_pair(int lfd, int *client, int *server)
 {
-    /* TODO: getsockname(lfd), socket of that family, connect to it, accept
-     * on lfd. Close the client if accept fails. Chapter: 'Walking through
-     * the states'. */
+    /* TODO: getsockname(lfd), socket of that family (SOCK_CLOEXEC, as
+     * every socket here), connect to it, accept4 on lfd (SOCK_CLOEXEC).
+     * Close the client if accept fails. Chapter: 'Walking through the
+     * states'. */
     /* BEGIN SOLUTION */
     struct sockaddr_storage addr;
     socklen_t len = sizeof addr;
     char text[ADDR_STRLEN];
-    if (getsockname(lfd, (struct sockaddr *)&addr, &len) == -1) {
-        fprintf(stderr, "sockstate: getsockname: %s\n", strerror(errno));
-        return -1;
-    }
+    if (getsockname(lfd, (struct sockaddr *)&addr, &len) == -1)
+        return cli_error("getsockname:");
     if (format_sockaddr((struct sockaddr *)&addr, len, text, sizeof text) != 0)
         snprintf(text, sizeof text, "(the listener)");
     int c = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (c == -1) {
-        fprintf(stderr, "sockstate: socket: %s\n", strerror(errno));
-        return -1;
-    }
+    if (c == -1)
+        return cli_error("socket:");
     if (connect(c, (struct sockaddr *)&addr, len) == -1) {
-        fprintf(stderr, "sockstate: connect %s: %s\n", text, strerror(errno));
+        cli_error("connect %s:", text);
         close(c);
         return -1;
     }
     int s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
     if (s == -1) {
-        fprintf(stderr, "sockstate: accept %s: %s\n", text, strerror(errno));
+        cli_error("accept %s:", text);
         close(c);
         return -1;
     }
@@ -168,14 +166,10 @@ static int half_close(int client, int server)
      * the client read it; that segment carries the ACK. Chapter: 'Walking
      * through the states'. */
     /* BEGIN SOLUTION */
-    if (shutdown(client, SHUT_WR) == -1) {
-        fprintf(stderr, "sockstate: shutdown SHUT_WR: %s\n", strerror(errno));
-        return -1;
-    }
-    if (recv_until_eof(server) == -1 || send_byte(server) == -1 || recv_byte(client) == -1) {
-        fprintf(stderr, "sockstate: half-closed pair: %s\n", strerror(errno));
-        return -1;
-    }
+    if (shutdown(client, SHUT_WR) == -1)
+        return cli_error("shutdown SHUT_WR:");
+    if (recv_until_eof(server) == -1 || send_byte(server) == -1 || recv_byte(client) == -1)
+        return cli_error("half-closed pair:");
     return 0;
     /* END SOLUTION */
     /* BEGIN SKELETON
@@ -200,19 +194,19 @@ static int close_client_first(int client, int server)
     /* BEGIN SOLUTION */
     int rc = 0;
     if (shutdown(client, SHUT_WR) == -1 || recv_until_eof(server) == -1) {
-        fprintf(stderr, "sockstate: client FIN: %s\n", strerror(errno));
+        cli_error("client FIN:");
         rc = -1;
     }
     if (close(server) == -1 && rc == 0) {
-        fprintf(stderr, "sockstate: close server: %s\n", strerror(errno));
+        cli_error("close server:");
         rc = -1;
     }
     if (rc == 0 && recv_until_eof(client) == -1) {
-        fprintf(stderr, "sockstate: server FIN: %s\n", strerror(errno));
+        cli_error("server FIN:");
         rc = -1;
     }
     if (close(client) == -1 && rc == 0) {
-        fprintf(stderr, "sockstate: close client: %s\n", strerror(errno));
+        cli_error("close client:");
         rc = -1;
     }
     return rc;
@@ -235,14 +229,10 @@ static int track(struct scene *sc, const char *role, int fd)
     memset(t, 0, sizeof *t);
     t->role = role;
     t->fd = fd;
-    if (socket_inode(fd, &t->inode) == -1) {
-        fprintf(stderr, "sockstate: inode of fd %d: %s\n", fd, strerror(errno));
-        return -1;
-    }
-    if (getsockname(fd, (struct sockaddr *)&t->local, &len) == -1) {
-        fprintf(stderr, "sockstate: getsockname: %s\n", strerror(errno));
-        return -1;
-    }
+    if (socket_inode(fd, &t->inode) == -1)
+        return cli_error("inode of fd %d:", fd);
+    if (getsockname(fd, (struct sockaddr *)&t->local, &len) == -1)
+        return cli_error("getsockname:");
     if (getpeername(fd, (struct sockaddr *)&t->remote, &rlen) == -1)
         t->remote.ss_family = t->local.ss_family; /* a listener: no peer */
     return 0;
@@ -264,10 +254,8 @@ static int build_scene(const char *address, struct scene *sc)
 {
     char err[LISTEN_ERRLEN];
     int lfd = tcp_listen_on(address, "0", false, BACKLOG, err, sizeof err);
-    if (lfd == -1) {
-        fprintf(stderr, "sockstate: %s\n", err);
-        return -1;
-    }
+    if (lfd == -1)
+        return cli_error("%s", err);
     if (track(sc, "listener", lfd) == -1)
         return -1;
     int c, s;
@@ -319,10 +307,8 @@ static int report(const struct scene *sc)
         struct procnet_entry e;
         int found = procnet_find(t->inode, (const struct sockaddr *)&t->local,
                                  (const struct sockaddr *)&t->remote, &e);
-        if (found == -1) {
-            fprintf(stderr, "sockstate: read /proc/net/tcp: %s\n", strerror(errno));
-            return -1;
-        }
+        if (found == -1)
+            return cli_error("read /proc/net/tcp:");
         print_socket(t, found ? &e : NULL);
     }
     printf("ready: %d sockets; compare with `ss -tan`, then press Ctrl-D to quit\n", sc->n);
@@ -333,22 +319,10 @@ static int report(const struct scene *sc)
 static int report_port_range(void)
 {
     int low, high;
-    if (procnet_port_range(&low, &high) == -1) {
-        fprintf(stderr, "sockstate: read /proc/sys/net/ipv4/ip_local_port_range: %s\n", strerror(errno));
-        return -1;
-    }
+    if (procnet_port_range(&low, &high) == -1)
+        return cli_error("read /proc/sys/net/ipv4/ip_local_port_range:");
     printf("ephemeral ports %d-%d\n", low, high);
     return 0;
-}
-
-/* Block until standard input ends. */
-static void wait_for_eof(void)
-{
-    char buf[512];
-    ssize_t n;
-    while ((n = read(STDIN_FILENO, buf, sizeof buf)) != 0)
-        if (n == -1 && errno != EINTR)
-            break;
 }
 
 int main(int argc, char *argv[])
@@ -360,19 +334,19 @@ int main(int argc, char *argv[])
         return 0;
     }
     if (argc > 1 && argv[1][0] == '-') {
-        fprintf(stderr, "sockstate: unknown option '%s' (see sockstate --help)\n", argv[1]);
-        return 2;
+        cli_usage_error("unknown option '%s'", argv[1]);
+        return CLI_EXIT_USAGE;
     }
     if (argc > 2) {
-        fprintf(stderr, "sockstate: too many arguments at '%s' (see sockstate --help)\n", argv[2]);
-        return 2;
+        cli_usage_error("too many arguments at '%s'", argv[2]);
+        return CLI_EXIT_USAGE;
     }
     if (argc == 2)
         address = argv[1];
     struct scene sc = {.n = 0};
     int rc = 1;
     if (report_port_range() == 0 && build_scene(address, &sc) == 0 && report(&sc) == 0) {
-        wait_for_eof();
+        cli_wait_eof(STDIN_FILENO); /* a read error ends the wait too */
         rc = 0;
     }
     for (int i = 0; i < sc.n; i++)

@@ -4,7 +4,7 @@
  * Checks, for any text: parse_port accepts exactly the decimal strings with a
  * value 0..65535 and gives that value; refuses the rest with EINVAL (not
  * digits) or ERANGE (too big); never reads past the text. The properties are
- * in check_port.h, shared with lesson 03's parse_port (ports_parse_port.c).
+ * in check_port.h.
  */
 #define _GNU_SOURCE
 #include "addr.h"

@@ -1,6 +1,6 @@
 /*
- * check_format.h - the properties of format_sockaddr, shared by the targets
- * of lesson 02 (addr.c) and lesson 03 (ports.c), which write the same function:
+ * check_format.h - the properties of format_sockaddr (lesson 02, addr.c;
+ * lesson 03 links the same file), for the fuzz targets that call it:
  *
  *   int format_sockaddr(const struct sockaddr *sa, socklen_t salen, char *buf, size_t size);
  *   Write sa as "192.0.2.1:80" or "[2001:db8::1]:443" into buf, numerically.

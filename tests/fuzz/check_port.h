@@ -1,6 +1,6 @@
 /*
- * check_port.h - the properties of parse_port, shared by the targets of
- * lesson 02 (addr.c) and lesson 03 (ports.c), which write the same function:
+ * check_port.h - the properties of parse_port (lesson 02, addr.c; lesson 03
+ * links the same file), for the fuzz targets that call it:
  *
  *   int parse_port(const char *text, uint16_t *port);
  *   Parse a decimal port number "0".."65535" (digits only) into *port.

@@ -21,7 +21,9 @@
  *
  * --selftest is what `make test` runs: each lesson's tests against the
  * solution (build/sol: every test must pass), against the skeleton
- * (build/lessons: every graded test must fail) and against each mutant
+ * (build/skel: the lesson's skeleton linked with the solutions of the
+ * earlier lessons' files it reuses, as a student who finished those lessons
+ * has it; every graded test must fail) and against each mutant
  * (build/mutants/LESSON/NAME: at least one test must fail). It ends with
  * one line "test: N passed, M failed".
  *

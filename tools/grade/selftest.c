@@ -124,7 +124,7 @@ static void selftest_lesson(const struct run *listed, struct tally *t)
 
     struct run sk = clone_run(listed, "skeleton");
     snprintf(log, sizeof log, "build/report/logs/%s-skeleton.log", lesson);
-    snprintf(bindir, sizeof bindir, "build/lessons/%s", lesson);
+    snprintf(bindir, sizeof bindir, "build/skel/%s", lesson);
     run_lesson(&sk, testbin, bindir, log, false);
     check(t, !sk.problem, "%s skeleton: %s", lesson, sk.problem ? sk.problem : "");
     int sfail = 0;
