@@ -576,18 +576,19 @@ static int hold(const char *host, int port)
     return fd;
 }
 
-/* The address loop on a name whose hosts file is `hosts`: the first address
- * busy, then both. */
-static void expect_address_loop(const char *hosts)
+/* The address loop on `name`, which tests/hosts.txt gives two addresses
+ * (sl_hosts_table, so it runs on Gradescope too): the first address busy,
+ * then both. */
+static void expect_address_loop(const char *name)
 {
     struct named_addr a[2];
     char portbuf[16], want[160];
-    sl_private_hosts(hosts);
-    two_addresses("socklab-two.test", a);
+    sl_hosts_table();
+    two_addresses(name, a);
     int port;
     int busy = sl_tcp_listen(a[0].host, &port); /* the first address's port is taken */
     snprintf(portbuf, sizeof portbuf, "%d", port);
-    struct sl_proc *p = sl_start("listener", "socklab-two.test", portbuf, NULL);
+    struct sl_proc *p = sl_start("listener", name, portbuf, NULL);
     int got = ready_port(p, a[1].shown, NULL);
     sl_expect(got == port, "the port it was asked for", "%d", got);
     sl_wait_blocked(p, 5);
@@ -600,7 +601,7 @@ static void expect_address_loop(const char *hosts)
     sl_expect_exit(p, 0);
     int busy2 = hold(a[1].host, port);
     snprintf(want, sizeof want, "bind %s:%d: ", a[0].shown, port);
-    char *argv[] = {"listener", "socklab-two.test", portbuf, NULL};
+    char *argv[] = {"listener", (char *)name, portbuf, NULL};
     const char *needles[] = {want, "Address already in use", NULL};
     expect_listener_error(argv, 1, needles);
     close(busy2);
@@ -613,7 +614,7 @@ GRADED(address_loop, 3,
        "that socket and try the next; stop at the first that works. If none works, report the "
        "FIRST failure (\"bind ADDR:PORT: ...\"). Chapter: 'Binding an address'." FROM_LESSON_02)
 {
-    expect_address_loop("127.0.0.1 socklab-two.test\n127.0.0.2 socklab-two.test\n");
+    expect_address_loop("socklab-two.test"); /* 127.0.0.1, then 127.0.0.2 */
 }
 
 GRADED(address_loop_ipv6, 2,
@@ -623,7 +624,7 @@ GRADED(address_loop_ipv6, 2,
        "'Binding an address'." FROM_LESSON_02)
 {
     sl_need_ipv6();
-    expect_address_loop("::1 socklab-two.test\n127.0.0.1 socklab-two.test\n");
+    expect_address_loop("socklab-two6.test"); /* ::1, then 127.0.0.1 */
 }
 
 GRADED(accept_emfile, 2, "listener out of file descriptors: accept fails, one line naming it, exit 1",
