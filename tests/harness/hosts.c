@@ -25,15 +25,7 @@ static int table_errno;
  * build/tests/ directory this test program is in. A new string. */
 static char *hosts_path(void)
 {
-    const char *env = getenv("SOCKLAB_HOSTS");
-    if (env && *env)
-        return strdup(env);
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return strdup("tests/hosts.txt");
-    exe[n] = '\0';
-    return sl_xasprintf("%s/../../tests/hosts.txt", dirname(exe));
+    return sl_course_file("SOCKLAB_HOSTS", "tests/hosts.txt");
 }
 
 /* One line of a hosts file, comment dropped and fields joined by single

@@ -76,6 +76,12 @@ extern int sl_nprocs;
 void sl_buf_append(struct sl_buf *b, const char *s, size_t n);
 char *sl_xvasprintf(const char *fmt, va_list ap);
 char *sl_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Where a course file is: $env when it is set and not empty (env may be
+ * NULL), else `rel` ("tests/hosts.txt", "build/tools") under the course
+ * root, two directories above this test program (build/tests/NAME); just
+ * `rel` if /proc/self/exe cannot be read. A new string. */
+char *sl_course_file(const char *env, const char *rel);
 /* text made fit for one report line: \n shown as "\\n", control bytes '?',
  * cut to max bytes; a new string */
 char *sl_one_line(const char *text, size_t max);

@@ -40,15 +40,7 @@ static int npeers = -1; /* -1: not read yet */
  * build/tests/ directory this test program is in. A new string. */
 static char *peers_path(void)
 {
-    const char *env = getenv("SOCKLAB_PEERS");
-    if (env && *env)
-        return strdup(env);
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return strdup("tests/peers.txt");
-    exe[n] = '\0';
-    return sl_xasprintf("%s/../../tests/peers.txt", dirname(exe));
+    return sl_course_file("SOCKLAB_PEERS", "tests/peers.txt");
 }
 
 /* Read the table into peers[]; -1 (errno set) if it cannot be opened. */

@@ -273,16 +273,12 @@ static bool under_tmp(const char *path)
  * inside another is carried by it), and open them; returns how many. */
 static int dirs_to_keep(struct kept_dir keep[KEEP_DIRS])
 {
-    char exe[PATH_MAX], want[KEEP_DIRS][PATH_MAX];
+    char want[KEEP_DIRS][PATH_MAX];
     int nwant = 0, n = 0;
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len > 0) {
-        exe[len] = '\0';
-        char *course = sl_xasprintf("%s/../..", dirname(exe));
-        if (realpath(course, want[nwant]))
-            nwant++;
-        free(course);
-    }
+    char *course = sl_course_file(NULL, ".");
+    if (realpath(course, want[nwant]))
+        nwant++;
+    free(course);
     if (getcwd(want[nwant], sizeof want[nwant]))
         nwant++;
     const char *bin = getenv("SOCKLAB_BIN");

@@ -31,16 +31,11 @@ const char *sl_repo_path(const char *path)
 
 const char *sl_tool(const char *name)
 {
-    const char *dir = getenv("SOCKLAB_TOOLS");
-    char exe[PATH_MAX], where[PATH_MAX], real[PATH_MAX], file[PATH_MAX + 64];
-    if (!dir || !*dir) {
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        exe[n > 0 ? n : 0] = '\0';
-        snprintf(where, sizeof where, "%s/../tools", n > 0 ? dirname(exe) : "build/tests");
-        dir = where;
-    }
+    char *dir = sl_course_file("SOCKLAB_TOOLS", "build/tools");
+    char real[PATH_MAX], file[PATH_MAX + 64];
     if (!realpath(dir, real))
         snprintf(real, sizeof real, "%s", dir);
+    free(dir);
     snprintf(file, sizeof file, "%s/%s", real, name);
     /* As a student would type it from the repository root. */
     const char *path = sl_repo_path(file);

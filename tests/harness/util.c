@@ -6,8 +6,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <libgen.h>
+#include <limits.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- small utilities ---------------------------------------------------- */
 
@@ -78,4 +81,17 @@ char *sl_one_line(const char *text, size_t max)
             sl_buf_append(&b, s, 1);
     }
     return b.data;
+}
+
+char *sl_course_file(const char *env, const char *rel)
+{
+    const char *set = env ? getenv(env) : NULL;
+    if (set && *set)
+        return sl_xasprintf("%s", set);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return sl_xasprintf("%s", rel);
+    exe[n] = '\0';
+    return sl_xasprintf("%s/../../%s", dirname(exe), rel);
 }
