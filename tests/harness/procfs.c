@@ -29,18 +29,30 @@ int sl_fd_count(const struct sl_proc *p)
     return n;
 }
 
+/* Read a small /proc file (one read: the kernel hands these over whole) into
+ * buf as a string. 0, or -1 with errno set if it cannot be read or is empty. */
+static int read_proc_file(const char *path, char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, len - 1);
+    int saved = errno;
+    close(fd);
+    if (n <= 0) {
+        errno = n == 0 ? ENODATA : saved;
+        return -1;
+    }
+    buf[n] = '\0';
+    return 0;
+}
+
 int sl_proc_stat(pid_t pid, char *state, pid_t *ppid)
 {
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (read_proc_file(path, buf, sizeof buf) != 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
     const char *end = strrchr(buf, ')'); /* the name may hold spaces and ')' */
     char st;
     int pp;
@@ -114,14 +126,8 @@ long sl_fd_flags(const struct sl_proc *p, int fd)
 {
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", (int)p->pid, fd);
-    int f = open(path, O_RDONLY | O_CLOEXEC);
-    if (f < 0)
+    if (read_proc_file(path, buf, sizeof buf) != 0)
         return -1;
-    ssize_t n = read(f, buf, sizeof buf - 1);
-    close(f);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
     const char *flags = strstr(buf, "flags:");
     char *end;
     long value = flags ? strtol(flags + 6, &end, 8) : -1; /* octal, as the kernel prints it */
