@@ -15,6 +15,16 @@ dir=lessons/$lesson
 [ -d "$dir" ] || { echo "watch: no lesson directory $dir" >&2; exit 2; }
 trap 'echo; exit 0' INT TERM
 
+# The folders whose saving regrades: the lesson's own, and each earlier
+# lesson's that its lesson.mk links a file from (lesson 03 builds with
+# ../02-addresses/addr.c: editing that file changes lesson 03's grade too).
+dirs=("$dir")
+linked=$(sed -n 's/^[A-Za-z0-9_]*_SOURCES[ :]*=//p' "$dir/lesson.mk" 2>/dev/null | tr -s ' \t' '\n' | grep / | sort -u)
+for f in $linked; do
+    d=$(realpath -m --relative-to=. "$dir/${f%/*}")
+    [ -d "$d" ] && [[ " ${dirs[*]} " != *" $d "* ]] && dirs+=("$d")
+done
+
 # The files whose saving regrades: sources, headers, the lesson's lesson.mk
 # (not an editor's swap or backup files).
 watched() {
@@ -41,7 +51,7 @@ first_error() {
 # Grade the lesson; then, if it did not compile, show why, last.
 grade() {
     local log
-    printf 'watch: lesson %s, regraded when you save a file in %s/ (Ctrl-C stops)\n\n' "${lesson%%-*}" "$dir"
+    printf 'watch: lesson %s, regraded when you save a file in %s (Ctrl-C stops)\n\n' "${lesson%%-*}" "${dirs[*]/%//}"
     make --no-print-directory grade L="${lesson%%-*}"
     for log in "build/compile/$lesson.log" "build/.compile-$lesson.log"; do
         [ -s "$log" ] || continue
@@ -54,9 +64,11 @@ grade() {
 
 # A listing that changes when a watched file is saved.
 snapshot() {
-    local f
-    for f in "$dir"/*; do
-        [ -f "$f" ] && watched "${f##*/}" && stat -c '%n %y %s' "$f"
+    local d f
+    for d in "${dirs[@]}"; do
+        for f in "$d"/*; do
+            [ -f "$f" ] && watched "${f##*/}" && stat -c '%n %y %s' "$f"
+        done
     done
 }
 
@@ -64,7 +76,7 @@ snapshot() {
 wait_for_save() {
     if [ -z "${note:-}" ]; then
         local name
-        while name=$(inotifywait -q -e close_write -e moved_to -e create --format '%f' "$dir"); do
+        while name=$(inotifywait -q -e close_write -e moved_to -e create --format '%f' "${dirs[@]}"); do
             watched "$name" && return 0
         done
         return 1
