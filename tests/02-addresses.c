@@ -57,6 +57,16 @@ static const char *rows_text(const struct row *rows, int n, char *buf, size_t si
     return n ? buf : "(no lines)";
 }
 
+/* Run resolve with args to its end, faultio noting what it never gives
+ * back (see sl_expect_no_leaks). */
+static struct sl_proc *run_resolve(const char *const *args)
+{
+    struct sl_proc *p = sl_startx(&(struct sl_opts){.prog = "resolve", .args = args, .faults = "leaks=1"});
+    sl_close_stdin(p);
+    sl_wait_exit(p, 10);
+    return p;
+}
+
 /* Run `getent ahosts host` and `resolve host`, and check that they agree:
  * same (address, type) pairs in the same order, same canonical name on the
  * first line. When getent finds nothing (and may_fail), resolve must fail
@@ -67,7 +77,7 @@ static void expect_agrees_with_getent(const char *host, bool may_fail)
     char wbuf[2048], gbuf[2048], expected[2200];
     struct sl_proc *g = sl_run("getent", "ahosts", host, NULL);
     int gst = sl_wait_exit(g, 5);
-    struct sl_proc *r = sl_run("resolve", host, NULL);
+    struct sl_proc *r = run_resolve(SL_ARGS(host));
     if (!may_fail)
         sl_expect(WIFEXITED(gst) && WEXITSTATUS(gst) == 0, "getent ahosts to find the name", "it did not: %s",
                   sl_err(g));
@@ -93,6 +103,7 @@ static void expect_agrees_with_getent(const char *host, bool may_fail)
     if (nw > 0 && strcmp(want[0].canon, got[0].canon) != 0)
         sl_fail(expected, "the canonical name on line 1 is \"%s\" instead of \"%s\"", got[0].canon,
                 want[0].canon);
+    sl_expect_no_leaks(r);
 }
 
 /* Fail unless text has a line "KEY VALUE" (KEY the first word, VALUE the
@@ -110,8 +121,9 @@ static void expect_field(const char *text, const char *key, const char *value, c
 /* Run resolve --parse endpoint, expect exit 0, and return its output. */
 static const char *parse_ok(const char *endpoint)
 {
-    struct sl_proc *p = sl_run("resolve", "--parse", endpoint, NULL);
+    struct sl_proc *p = run_resolve(SL_ARGS("--parse", endpoint));
     sl_expect_exit(p, 0);
+    sl_expect_no_leaks(p);
     return sl_out(p);
 }
 
@@ -167,6 +179,17 @@ static void expect_ends_with(const char *err, const char *reason)
     char want[256];
     snprintf(want, sizeof want, "the error line to end with the reason, \"%s\"", reason);
     if (len < rlen || strncmp(err + len - rlen, reason, rlen) != 0)
+        sl_fail(want, "\"%.*s\"", (int)len, err);
+}
+
+/* Fail if error line err ends with arg, the argument at fault, rather
+ * than with the reason: "bad port '65536': out of range", not the reverse. */
+static void expect_reason_last(const char *err, const char *arg)
+{
+    size_t len = strcspn(err, "\n"), alen = strlen(arg);
+    char want[256];
+    snprintf(want, sizeof want, "the error line to name '%s' first and end with the reason", arg);
+    if (alen > 0 && len >= alen && strncmp(err + len - alen, arg, alen) == 0)
         sl_fail(want, "\"%.*s\"", (int)len, err);
 }
 
@@ -283,7 +306,7 @@ static const char *gai_text(int code)
 /* Run resolve with args, a lookup of `host` that fails: it must exit 1
  * with one line on stderr, "resolve: ...", naming the host and ending with
  * gai_strerror's text. */
-static void expect_lookup_error(const char *host, const char *const *args)
+static const char *expect_lookup_error(const char *host, const char *const *args)
 {
     static const int codes[] = {EAI_NONAME, EAI_AGAIN, EAI_FAIL, EAI_NODATA, EAI_ADDRFAMILY};
     struct sl_proc *p = sl_startx(&(struct sl_opts){.prog = "resolve", .args = args});
@@ -297,7 +320,7 @@ static void expect_lookup_error(const char *host, const char *const *args)
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         if (strstr(err, gai_text(codes[i]))) {
             expect_ends_with(err, gai_text(codes[i]));
-            return;
+            return err;
         }
     sl_fail("the error to end in a gai_strerror text such as \"Name or service not known\"", "%s", err);
 }
@@ -497,6 +520,7 @@ GRADED(bad_service, 3,
         const char *err =
             expect_error(2, too_big[i], (char *[]){"resolve", "localhost", (char *)too_big[i], NULL});
         expect_reason(err, "range", true, "the reason for a port over 65535 to say it is out of range");
+        expect_reason_last(err, too_big[i]);
     }
     for (size_t i = 0; i < sizeof not_numbers / sizeof not_numbers[0]; i++) {
         char what[160];
@@ -505,6 +529,7 @@ GRADED(bad_service, 3,
         snprintf(what, sizeof what,
                  "the reason for port '%s' to say it is not a number (not \"out of range\")", not_numbers[i]);
         expect_reason(err, "range", false, what);
+        expect_reason_last(err, not_numbers[i]);
     }
     const char *err =
         expect_error(1, gai_text(EAI_SERVICE), (char *[]){"resolve", "localhost", "no-such-service", NULL});
@@ -611,7 +636,11 @@ GRADED(parse_unresolvable, 2,
        "gai_strerror's text at the end; exit 1 (main does it when show_endpoint returns -1). "
        "Chapter: 'getaddrinfo'.")
 {
-    expect_lookup_error("nosuch.invalid", SL_ARGS("--parse", "nosuch.invalid.:80"));
+    const char *err = expect_lookup_error("nosuch.invalid", SL_ARGS("--parse", "nosuch.invalid.:80"));
+    const char *host = strstr(err, "nosuch.invalid"), *port = strstr(err, " 80");
+    sl_expect(host && port && host < port,
+              "the error to name the host, then the port: \"resolve: getaddrinfo nosuch.invalid. 80: ...\"",
+              "%.*s", (int)strcspn(err, "\n"), err);
 }
 
 GRADED(port_bounds, 2, "ports 0 and 65535 are accepted, 65536 and beyond are not, for IPv4 and IPv6",
@@ -668,7 +697,8 @@ GRADED(bad_endpoints, 4,
     static const char *const no_port[] = {"localhost", "localhost:", "[::1]", "[::1]:"};
     static const char *const no_brackets[] = {"::1:8080", "fe80::"}; /* which colon is the port's? */
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        expect_error(2, bad[i], (char *[]){"resolve", "--parse", (char *)bad[i], NULL});
+        expect_reason_last(expect_error(2, bad[i], (char *[]){"resolve", "--parse", (char *)bad[i], NULL}),
+                           bad[i]);
     for (size_t i = 0; i < sizeof no_port / sizeof no_port[0]; i++) {
         const char *err =
             expect_error(2, no_port[i], (char *[]){"resolve", "--parse", (char *)no_port[i], NULL});

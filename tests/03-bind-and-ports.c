@@ -122,10 +122,12 @@ static int socket_lines(const char *text, struct sock_line *out, int max)
 }
 
 /* Start sockstate (on address, or its default when NULL), wait for its
- * ready line and split its socket lines into out; how many. */
+ * ready line and split its socket lines into out; how many. faultio notes
+ * what it never gives back (sl_expect_no_leaks after its exit). */
 static int run_sockstate(const char *address, struct sl_proc **pp, struct sock_line *out, int max)
 {
-    struct sl_proc *p = address ? sl_start("sockstate", address, NULL) : sl_start("sockstate", NULL);
+    const char *const *args = address ? SL_ARGS(address) : NULL;
+    struct sl_proc *p = sl_startx(&(struct sl_opts){.prog = "sockstate", .args = args, .faults = "leaks=1"});
     sl_wait_line(p, "ready:", 5);
     *pp = p;
     return socket_lines(sl_out(p), out, max);
@@ -182,7 +184,8 @@ GRADED(ephemeral_port, 3, "listener 127.0.0.1 0 prints the port the kernel chose
        "'Port 0'." FROM_LESSON_02)
 {
     int low, high;
-    struct sl_proc *p = sl_start("listener", "127.0.0.1", "0", NULL);
+    struct sl_proc *p = sl_startx(
+        &(struct sl_opts){.prog = "listener", .args = SL_ARGS("127.0.0.1", "0"), .faults = "leaks=1"});
     int port = ready_port(p, "127.0.0.1", NULL);
     sl_port_range(&low, &high);
     sl_expect(port >= low && port <= high,
@@ -193,6 +196,7 @@ GRADED(ephemeral_port, 3, "listener 127.0.0.1 0 prints the port the kernel chose
     close(fd);
     sl_close_stdin(p);
     sl_expect_exit(p, 0);
+    sl_expect_no_leaks(p);
 }
 
 GRADED(accepts_and_closes, 3, "listener accepts each connection, prints its peer and closes it",
@@ -670,6 +674,7 @@ GRADED(sockstate_states, 4, "sockstate shows LISTEN, 2 ESTABLISHED, FIN-WAIT-2, 
     expect_scene_states(s, n);
     sl_close_stdin(p);
     sl_expect_exit(p, 0);
+    sl_expect_no_leaks(p);
 }
 
 GRADED(sockstate_agrees_with_ss, 4, "sockstate's addresses and states agree with ss -tan",

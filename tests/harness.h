@@ -117,7 +117,8 @@ struct sl_opts {
     unsigned long long keep_caps;          /* capabilities to keep: 1ULL << CAP_NET_RAW */
     /* Faults in the program's socket I/O: "seed=7,short=0.5,eintr=0.2"
      * preloads build/tools/faultio.so (tools/preload/faultio.c lists the
-     * keys: seed, short, eintr, eagain, after, on, log). */
+     * keys: seed, short, eintr, eagain, after, on, log, leaks: "leaks=1"
+     * with sl_expect_no_leaks). */
     const char *faults;
 };
 /* A NULL-terminated list of strings, for .args and .env. */
@@ -227,6 +228,11 @@ void sl_expect_one_line_error(struct sl_proc *p);
  * that contains `needle` (the bad argument it names): how every program
  * reports a usage error (code 2) or a runtime error (code 1). */
 void sl_expect_error(struct sl_proc *p, int code, const char *needle);
+
+/* Fail if the program, started with .faults = "leaks=1" and ended (exit or
+ * return from main), kept a getaddrinfo result or a getline buffer it never
+ * gave back: faultio says so on its stderr at exit. */
+void sl_expect_no_leaks(struct sl_proc *p);
 
 /* Iterate over the lines of text: copies the line at *cursor (without its
  * '\n', cut to len) into buf and moves *cursor past it; NULL at the end.
@@ -422,6 +428,7 @@ void sl_here(const char *file, int line);
 #define sl_expect_not_contains(...) SL_AT_(sl_expect_not_contains(__VA_ARGS__))
 #define sl_expect_one_line_error(...) SL_AT_(sl_expect_one_line_error(__VA_ARGS__))
 #define sl_expect_error(...) SL_AT_(sl_expect_error(__VA_ARGS__))
+#define sl_expect_no_leaks(...) SL_AT_(sl_expect_no_leaks(__VA_ARGS__))
 #define sl_socket_count(...) SL_AT_(sl_socket_count(__VA_ARGS__))
 #define sl_wait_blocked(...) SL_AT_(sl_wait_blocked(__VA_ARGS__))
 #define sl_free_port(...) SL_AT_(sl_free_port(__VA_ARGS__))

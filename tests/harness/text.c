@@ -52,6 +52,18 @@ void sl_expect_error(struct sl_proc *p, int code, const char *needle)
     free(what);
 }
 
+void sl_expect_no_leaks(struct sl_proc *p)
+{
+    const char *leak = strstr(sl_err(p), "faultio: leak: ");
+    if (!leak)
+        return;
+    char *want = sl_xasprintf("%s to give back, before it exits, what it got: freeaddrinfo for every "
+                              "getaddrinfo result, free for every getline buffer, on every path",
+                              p->name);
+    char *got = sl_xasprintf("%.*s", (int)strcspn(leak, "\n"), leak);
+    sl_fail_with(NULL, want, got);
+}
+
 const char *sl_field(const char *line, const char *key, char *buf, size_t len)
 {
     size_t klen = strlen(key);

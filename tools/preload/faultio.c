@@ -33,6 +33,13 @@
  *               whole. (printf and fgets never come here anyway: glibc's
  *               stdio calls its internal write and read.)
  *   log=1       one line on stderr per fault injected
+ *   leaks=1     at exit, one line on stderr for each thing the program got
+ *               and never gave back: "faultio: leak: a getaddrinfo result
+ *               never given to freeaddrinfo", "... a getline buffer never
+ *               freed". (Memory only: the kernel closes fds at exit, and
+ *               the tests count those while the program runs.) Under SAN=1
+ *               AddressSanitizer's own calls come first and LeakSanitizer
+ *               says it instead.
  * A bad SOCKLAB_FAULTS ends the program at its start with one line and
  * exit code 2. Without SOCKLAB_FAULTS the library changes nothing.
  *
@@ -52,6 +59,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <netdb.h>
+#include <pthread.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -59,7 +68,7 @@ enum scope { SCOPE_SOCKETS, SCOPE_ALL, SCOPE_STDIO };
 enum fault { NONE, EINTR_FAULT, EAGAIN_FAULT, SHORT_FAULT };
 
 static struct {
-    bool on, log;
+    bool on, log, leaks;
     uint64_t seed;
     double p_short, p_eintr, p_eagain;
     unsigned long long after;
@@ -119,7 +128,7 @@ static bool in_scope(int fd, bool *stream)
 static enum fault decide(const char *call, int fd, size_t *len, int flags)
 {
     bool stream;
-    if (!cfg.on || !in_scope(fd, &stream))
+    if (!cfg.on || (cfg.p_short == 0 && cfg.p_eintr == 0 && cfg.p_eagain == 0) || !in_scope(fd, &stream))
         return NONE;
     unsigned long long n = __atomic_add_fetch(&cfg.calls, 1, __ATOMIC_RELAXED);
     if (n <= cfg.after)
@@ -186,6 +195,8 @@ static bool parse_item(char *item)
         return parse_count(v, &cfg.after);
     if (strcmp(item, "log") == 0)
         return (cfg.log = strcmp(v, "1") == 0) || strcmp(v, "0") == 0;
+    if (strcmp(item, "leaks") == 0)
+        return (cfg.leaks = strcmp(v, "1") == 0) || strcmp(v, "0") == 0;
     if (strcmp(item, "on") == 0) {
         cfg.scope = strcmp(v, "all") == 0 ? SCOPE_ALL : strcmp(v, "stdio") == 0 ? SCOPE_STDIO : SCOPE_SOCKETS;
         return strcmp(v, "sockets") == 0 || cfg.scope != SCOPE_SOCKETS;
@@ -207,7 +218,7 @@ __attribute__((constructor)) static void faultio_init(void)
         snprintf(shown, sizeof shown, "%s", item);
         if (!parse_item(item)) {
             say("faultio: SOCKLAB_FAULTS: '%s' is not one of seed=N, short=P, eintr=P, eagain=P, after=N, "
-                "on=sockets|all|stdio, log=1\n",
+                "on=sockets|all|stdio, log=1, leaks=1\n",
                 shown);
             _exit(2);
         }
@@ -398,4 +409,127 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags, 
     if (len <= buflen)
         FAULT("recvfrom", fd, &len, flags);
     return real___recvfrom_chk(fd, buf, len, buflen, flags, addr, alen);
+}
+
+/* ---- leaks=1: what the program got and never gave back -------------------- */
+
+#define MAX_HELD 256
+
+static struct held {
+    const void *p;
+    const char *what; /* "a getaddrinfo result never given to freeaddrinfo" */
+} held[MAX_HELD];
+static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Remember p, got from a call that wants it given back (what says how). */
+static void hold(const void *p, const char *what)
+{
+    pthread_mutex_lock(&held_lock);
+    for (int i = 0; i < MAX_HELD; i++)
+        if (!held[i].p || held[i].p == p) {
+            held[i] = (struct held){p, what};
+            break;
+        }
+    pthread_mutex_unlock(&held_lock);
+}
+
+/* Forget p: it was given back. */
+static void release(const void *p)
+{
+    pthread_mutex_lock(&held_lock);
+    for (int i = 0; i < MAX_HELD; i++)
+        if (held[i].p == p)
+            held[i].p = NULL;
+    pthread_mutex_unlock(&held_lock);
+}
+
+/* At exit (return from main or exit(), not a signal or _exit): say what is
+ * still held, one line a kind. */
+__attribute__((destructor)) static void faultio_leaks(void)
+{
+    if (!cfg.leaks)
+        return;
+    for (int i = 0; i < MAX_HELD; i++) {
+        if (!held[i].p)
+            continue;
+        int same = 0; /* one line a kind, with how many */
+        for (int j = i; j < MAX_HELD; j++)
+            if (held[j].p && held[j].what == held[i].what && (j == i || (held[j].p = NULL, 1)))
+                same++;
+        say("faultio: leak: %s (%d in all)\n", held[i].what, same);
+    }
+}
+
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res)
+{
+    REAL(getaddrinfo);
+    int rc = real_getaddrinfo(node, service, hints, res);
+    if (cfg.leaks && rc == 0 && res && *res)
+        hold(*res, "a getaddrinfo result never given to freeaddrinfo");
+    return rc;
+}
+
+void freeaddrinfo(struct addrinfo *res)
+{
+    REAL(freeaddrinfo);
+    if (cfg.leaks && res)
+        release(res);
+    real_freeaddrinfo(res);
+}
+
+/* getline and getdelim allocate or grow *line; the caller frees it. (glibc's
+ * getline calls its own getdelim directly, and an optimized build calls
+ * __getdelim, so all three are here.) */
+static void held_line(char *was, char *now)
+{
+    if (!cfg.leaks || !now)
+        return;
+    if (was && was != now)
+        release(was); /* grown: realloc gave the old block back */
+    hold(now, "a getline buffer never freed");
+}
+
+ssize_t getdelim(char **line, size_t *cap, int delim, FILE *f)
+{
+    REAL(getdelim);
+    char *was = line ? *line : NULL;
+    ssize_t n = real_getdelim(line, cap, delim, f);
+    held_line(was, line ? *line : NULL);
+    return n;
+}
+
+/* What an optimized getline compiles to (glibc's inline in bits/stdio.h). */
+ssize_t __getdelim(char **line, size_t *cap, int delim, FILE *f);
+ssize_t __getdelim(char **line, size_t *cap, int delim, FILE *f)
+{
+    REAL(__getdelim);
+    char *was = line ? *line : NULL;
+    ssize_t n = real___getdelim(line, cap, delim, f);
+    held_line(was, line ? *line : NULL);
+    return n;
+}
+
+ssize_t getline(char **line, size_t *cap, FILE *f)
+{
+    REAL(getline);
+    char *was = line ? *line : NULL;
+    ssize_t n = real_getline(line, cap, f);
+    held_line(was, line ? *line : NULL);
+    return n;
+}
+
+/* free: on to the allocator's own. That is AddressSanitizer's under SAN=1
+ * (its runtime is loaded, and its free is __interceptor_free), else glibc's.
+ * Named, not looked up with dlsym: dlsym frees memory of its own, and during
+ * ASan's start its free is not ready to be looked up. */
+extern void __libc_free(void *p);
+extern void __interceptor_free(void *p) __attribute__((weak));
+void free(void *p)
+{
+    if (cfg.leaks && p)
+        release(p);
+    if (__interceptor_free)
+        __interceptor_free(p);
+    else
+        __libc_free(p);
 }
