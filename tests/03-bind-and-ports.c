@@ -121,16 +121,23 @@ static int socket_lines(const char *text, struct sock_line *out, int max)
     return n;
 }
 
-/* Start sockstate (on address, or its default when NULL), wait for its
- * ready line and split its socket lines into out; how many. faultio notes
- * what it never gives back (sl_expect_no_leaks after its exit). */
-static int run_sockstate(const char *address, struct sl_proc **pp, struct sock_line *out, int max)
+/* Start sockstate (on address, or its default when NULL) under faults
+ * (faultio's keys: "leaks=1" notes what it never gives back, for
+ * sl_expect_no_leaks after its exit), wait for its ready line and split its
+ * socket lines into out; how many. run_sockstate: with "leaks=1". */
+static int run_sockstate_faults(const char *address, const char *faults, struct sl_proc **pp,
+                                struct sock_line *out, int max)
 {
     const char *const *args = address ? SL_ARGS(address) : NULL;
-    struct sl_proc *p = sl_startx(&(struct sl_opts){.prog = "sockstate", .args = args, .faults = "leaks=1"});
+    struct sl_proc *p = sl_startx(&(struct sl_opts){.prog = "sockstate", .args = args, .faults = faults});
     sl_wait_line(p, "ready:", 5);
     *pp = p;
     return socket_lines(sl_out(p), out, max);
+}
+
+static int run_sockstate(const char *address, struct sl_proc **pp, struct sock_line *out, int max)
+{
+    return run_sockstate_faults(address, "leaks=1", pp, out, max);
 }
 
 /* The number of socket lines in state `state`. */
@@ -666,11 +673,14 @@ static void expect_cloexec_blocking(struct sl_proc *p, const int *fds, int n)
 GRADED(sockstate_states, 4, "sockstate shows LISTEN, 2 ESTABLISHED, FIN-WAIT-2, CLOSE-WAIT, TIME-WAIT",
        "Make each state happen (listen; connect+accept; shutdown(SHUT_WR) on one side; the "
        "client closing first) and read the state column st of /proc/net/tcp: 01 is "
-       "ESTABLISHED, 0A LISTEN. Chapter: 'Walking through the states'." FROM_LESSON_02)
+       "ESTABLISHED, 0A LISTEN. A recv or send that fails with EINTR (this test interrupts some) "
+       "moved nothing: call it again. Chapter: 'Walking through the states'." FROM_LESSON_02)
 {
     struct sl_proc *p;
     struct sock_line s[MAX_SOCKS];
-    int n = run_sockstate(NULL, &p, s, MAX_SOCKS);
+    sl_step("sockstate runs with some of its recv and send calls failing with EINTR, as a signal would make "
+            "them");
+    int n = run_sockstate_faults(NULL, "seed=6,eintr=0.5,leaks=1", &p, s, MAX_SOCKS);
     expect_scene_states(s, n);
     sl_close_stdin(p);
     sl_expect_exit(p, 0);

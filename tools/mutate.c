@@ -55,7 +55,9 @@
  * --sample N grades a random sample of N mutants (seeded by --seed, so a CI
  * run is repeatable). --only FILE grades only the mutants whose ids FILE
  * lists, one per line (build/mutation/LESSON/survivors.txt, written by every
- * run, re-grades the last survivors after a new test). --list prints the
+ * run, re-grades the last survivors after a new test); ids from the
+ * equivalents file are graded too, to see whether a new test kills them
+ * (then remove them from the list). --list prints the
  * mutants and grades nothing.
  *
  * Exit: 0 done (with --strict: only when every lesson scores at least 90%);
@@ -1697,8 +1699,8 @@ static int only_listed(struct lesson *l, const char *path)
         if (line[0] == '#' || sscanf(line, "%255s", id) != 1)
             continue;
         for (int k = 0; k < l->nm; k++)
-            if (strcmp(l->m[k].id, id) == 0 && !l->m[k].equivalent)
-                l->m[k].status = S_PENDING;
+            if (strcmp(l->m[k].id, id) == 0)
+                l->m[k].status = S_PENDING; /* an equivalent too: is it killed now? */
     }
     fclose(f);
     return 0;

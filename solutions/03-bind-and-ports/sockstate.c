@@ -163,8 +163,9 @@ static int half_close(int client, int server)
     /* TODO: shutdown(client, SHUT_WR); the server reads until recv returns
      * 0. The client is in FIN-WAIT-2 only once the server's ACK of its FIN
      * has arrived: have the server send one byte (it can still send) and
-     * the client read it; that segment carries the ACK. Chapter: 'Walking
-     * through the states'. */
+     * the client read it; that segment carries the ACK. A recv or send
+     * that fails with EINTR was interrupted before it moved anything: call
+     * it again. Chapter: 'Walking through the states'. */
     /* BEGIN SOLUTION */
     if (shutdown(client, SHUT_WR) == -1)
         return cli_error("shutdown SHUT_WR:");
