@@ -230,16 +230,56 @@ GRADED(every_address_ipv6, 2,
 
 /* ---- errors, each one line ------------------------------------------------ */
 
+/* tcpcat to host (127.0.0.1 or ::1) at a port where nothing listens:
+ * exactly "connect ADDR:PORT: Connection refused", exit 1. */
+static void expect_refused(const char *host)
+{
+    int port;
+    int lfd = sl_tcp_listen(host, &port);
+    close(lfd); /* nothing listens on host:port now */
+    char want[128];
+    snprintf(want, sizeof want, "connect %s: Connection refused", shown(host, port));
+    expect_error_line(sl_run("tcpcat", host, port_text(port), NULL), want);
+}
+
+/* tcpcat to the hostile peer on host, which resets mid-message: exactly
+ * "recv ADDR:PORT: Connection reset by peer", exit 1. */
+static void expect_reset(const char *host)
+{
+    struct sl_proc *peer = sl_peer("listen", host, "0", "reset", NULL);
+    int port = sl_peer_ready(peer, 5);
+    struct sl_proc *p = sl_start("tcpcat", host, port_text(port), NULL);
+    sl_wait_err(peer, "reset after sending", 5);
+    char want[128];
+    snprintf(want, sizeof want, "recv %s: Connection reset by peer", shown(host, port));
+    expect_error_line(p, want);
+}
+
+/* tcpcat -w 1 to a listener on host whose accept queue is full (a SYN to
+ * it is dropped, so connect() waits): exactly "connect ADDR:PORT:
+ * Connection timed out", exit 1. */
+static void expect_timed_out(const char *host)
+{
+    int port;
+    int lfd = sl_tcp_listen(host, &port);
+    sl_expect(listen(lfd, 0) == 0, "listen(fd, 0) on the test's socket", "%s", strerror(errno));
+    int filler = sl_tcp_connect(host, port, 5);
+    sl_step("the test listens on %s with a full accept queue: a new SYN is dropped", shown(host, port));
+    struct sl_proc *p = sl_start("tcpcat", "-w", "1", host, port_text(port), NULL);
+    sl_close_stdin(p);
+    char want[128];
+    snprintf(want, sizeof want, "connect %s: Connection timed out", shown(host, port));
+    expect_error_line(p, want);
+    close(filler);
+    close(lfd);
+}
+
 GRADED(refused, 2, "nothing listening: \"tcpcat: connect 127.0.0.1:PORT: Connection refused\", exit 1",
        "connect() fails with ECONNREFUSED (the server's host answered with a reset): print one "
        "line naming the call, the address (format_sockaddr) and strerror(errno), exit 1. "
        "Chapter: 'When the server is not there'." FROM_LESSON_02)
 {
-    int port = sl_free_port();
-    struct sl_proc *p = sl_run("tcpcat", "127.0.0.1", port_text(port), NULL);
-    char want[128];
-    snprintf(want, sizeof want, "connect %s: Connection refused", shown("127.0.0.1", port));
-    expect_error_line(p, want);
+    expect_refused("127.0.0.1");
 }
 
 GRADED(reset_by_peer, 2,
@@ -248,25 +288,7 @@ GRADED(reset_by_peer, 2,
        "of file; report it in one line naming the address, exit 1. Chapter: 'End of file, and "
        "the reset'." FROM_LESSON_02)
 {
-    struct sl_proc *peer = sl_peer("listen", "127.0.0.1", "0", "reset", NULL);
-    int port = sl_peer_ready(peer, 5);
-    struct sl_proc *p = sl_start("tcpcat", "127.0.0.1", port_text(port), NULL);
-    sl_wait_err(peer, "reset after sending", 5);
-    char want[128];
-    snprintf(want, sizeof want, "recv %s: Connection reset by peer", shown("127.0.0.1", port));
-    expect_error_line(p, want);
-}
-
-/* Listen on host with an accept queue of one, and fill it: a SYN to that
- * port is then dropped, and a connect() waits. Returns the listening fd;
- * *filler is the connection that fills the queue. */
-static int full_listener(const char *host, int *port, int *filler)
-{
-    int lfd = sl_tcp_listen(host, port);
-    sl_expect(listen(lfd, 0) == 0, "listen(fd, 0) on the test's socket", "%s", strerror(errno));
-    *filler = sl_tcp_connect(host, *port, 5);
-    sl_step("the test listens on %s with a full accept queue: a new SYN is dropped", shown(host, *port));
-    return lfd;
+    expect_reset("127.0.0.1");
 }
 
 GRADED(timed_out, 2,
@@ -275,15 +297,7 @@ GRADED(timed_out, 2,
        "of it fails with EINPROGRESS, which tcpcat reports as ETIMEDOUT. Chapter: 'When the "
        "server is not there'." FROM_LESSON_02)
 {
-    int port, filler;
-    int lfd = full_listener("127.0.0.1", &port, &filler);
-    struct sl_proc *p = sl_start("tcpcat", "-w", "1", "127.0.0.1", port_text(port), NULL);
-    sl_close_stdin(p);
-    char want[128];
-    snprintf(want, sizeof want, "connect %s: Connection timed out", shown("127.0.0.1", port));
-    expect_error_line(p, want);
-    close(filler);
-    close(lfd);
+    expect_timed_out("127.0.0.1");
 }
 
 GRADED(errors_ipv6, 2, "the IPv6 twins: refused, reset and timed out on [::1]:PORT, one line each",
@@ -291,28 +305,9 @@ GRADED(errors_ipv6, 2, "the IPv6 twins: refused, reset and timed out on [::1]:PO
        "[::1]:41234: Connection refused\". Chapter: 'When the server is not there'." FROM_LESSON_02)
 {
     sl_need_ipv6();
-    char want[128];
-    int free_port, lport = 0;
-    int l = sl_tcp_listen("::1", &free_port);
-    close(l); /* nothing listens on [::1]:free_port now */
-    struct sl_proc *p = sl_run("tcpcat", "::1", port_text(free_port), NULL);
-    snprintf(want, sizeof want, "connect %s: Connection refused", shown("::1", free_port));
-    expect_error_line(p, want);
-
-    struct sl_proc *peer = sl_peer("listen", "::1", "0", "reset", NULL);
-    lport = sl_peer_ready(peer, 5);
-    p = sl_start("tcpcat", "::1", port_text(lport), NULL);
-    snprintf(want, sizeof want, "recv %s: Connection reset by peer", shown("::1", lport));
-    expect_error_line(p, want);
-
-    int filler;
-    int lfd = full_listener("::1", &lport, &filler);
-    p = sl_start("tcpcat", "-w", "1", "::1", port_text(lport), NULL);
-    sl_close_stdin(p);
-    snprintf(want, sizeof want, "connect %s: Connection timed out", shown("::1", lport));
-    expect_error_line(p, want);
-    close(filler);
-    close(lfd);
+    expect_refused("::1");
+    expect_reset("::1");
+    expect_timed_out("::1");
 }
 
 GRADED(server_half_closes, 2,
