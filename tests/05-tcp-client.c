@@ -20,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,9 +120,14 @@ GRADED(echo, 3, "tcpcat copies stdin to socat's echo and the echo to stdout, the
     struct sl_proc *p = sl_start("tcpcat", "127.0.0.1", port_text(port), NULL);
     sl_write(p, "hello\n");
     sl_expect_out(p, "hello\n", 6, 5);
+    sl_write(p, "!");
+    sl_expect_out(p, "!", 1, 5);
     sl_wait_blocked(p, 5);
     int fds = sl_fd_count(p);
     sl_expect(fds == 4, "4 fds while connected: stdin, stdout, stderr and the socket", "%d fds", fds);
+    long flags = sl_fd_flags(p, 3);
+    sl_expect(flags != -1 && (flags & O_CLOEXEC), "the socket (fd 3) close-on-exec: SOCK_CLOEXEC (lesson 01)",
+              "/proc/%d/fdinfo/3 flags: 0%lo", (int)sl_pid(p), flags);
     sl_write(p, "world\n");
     sl_expect_out(p, "world\n", 6, 5);
     sl_close_stdin(p);
@@ -300,6 +306,32 @@ GRADED(timed_out, 2,
     expect_timed_out("127.0.0.1");
 }
 
+GRADED(send_timed_out, 2,
+       "-w 1 and a server that takes no bytes: \"send 127.0.0.1:PORT: Connection timed out\", exit 1",
+       "SO_SNDTIMEO bounds each send() too: when the server stops reading and the buffers are full, "
+       "a blocking send fails with EAGAIN after the timeout; send_all reports it as ETIMEDOUT. "
+       "Chapter: 'When the server is not there'." FROM_LESSON_02)
+{
+    enum { SIZE = 24 << 20 };
+    char path[4096];
+    snprintf(path, sizeof path, "%s/input", sl_tmpdir());
+    FILE *f = fopen(path, "we");
+    sl_expect(f != NULL, "a file of input for tcpcat", "%s", strerror(errno));
+    char *data = pattern(1 << 20);
+    for (int i = 0; i < SIZE >> 20; i++)
+        fwrite(data, 1, 1 << 20, f);
+    free(data);
+    sl_expect(fclose(f) == 0, "24 MiB of input written", "%s", strerror(errno));
+    struct sl_proc *peer = sl_peer("listen", "127.0.0.1", "0", "noread", NULL);
+    int port = sl_peer_ready(peer, 5);
+    sl_step("the server accepts and never reads: 24 MiB cannot all fit in the buffers");
+    struct sl_proc *p = sl_startx(&(struct sl_opts){
+        .prog = "tcpcat", .args = SL_ARGS("-w", "1", "127.0.0.1", port_text(port)), .stdin_file = path});
+    char want[128];
+    snprintf(want, sizeof want, "send %s: Connection timed out", shown("127.0.0.1", port));
+    expect_error_line(p, want);
+}
+
 GRADED(errors_ipv6, 2, "the IPv6 twins: refused, reset and timed out on [::1]:PORT, one line each",
        "The error names the address as format_sockaddr writes it, brackets and all: \"connect "
        "[::1]:41234: Connection refused\". Chapter: 'When the server is not there'." FROM_LESSON_02)
@@ -435,18 +467,37 @@ GRADED(frames_ipv6_short_counts, 2, "--frames over IPv6, with send and recv retu
     expect_frames_exchange("::1", "seed=11,short=0.6,eintr=0.2");
 }
 
-GRADED(frames_trickled, 2, "--frames: frames that arrive one byte at a time are put back together",
-       "The stream keeps no boundaries: the peer's bytes come one by one here. recv_all loops "
-       "until it has the 4-byte length, then the payload. Chapter: 'Putting the boundaries "
-       "back'." FROM_LESSON_02)
+/* Two frames, "hello" and "abc", then twelve "x"s, as the peer's -s. */
+#define FRAMES_TEXT                                                                                          \
+    "\\x00\\x00\\x00\\x05hello\\x00\\x00\\x00\\x03abc" TWELVE TWELVE TWELVE TWELVE TWELVE TWELVE TWELVE      \
+        TWELVE TWELVE TWELVE TWELVE TWELVE
+#define TWELVE "\\x00\\x00\\x00\\x01x"
+#define FRAMES_OUT "hello\nabc\nx\nx\nx\nx\nx\nx\nx\nx\nx\nx\nx\nx\n"
+
+/* tcpcat --frames --max 5 against the peer sending FRAMES_TEXT in `mode`
+ * (trickle: a byte at a time; send: at once), under `faults`. */
+static void expect_frames_from_peer(const char *mode, const char *faults)
 {
-    struct sl_proc *peer = sl_peer("-s", "\\x00\\x00\\x00\\x05hello\\x00\\x00\\x00\\x03abc", "-i", "1",
-                                   "listen", "127.0.0.1", "0", "trickle", NULL);
+    struct sl_proc *peer = sl_peer("-s", FRAMES_TEXT, "-i", "1", "listen", "127.0.0.1", "0", mode, NULL);
     int port = sl_peer_ready(peer, 5);
-    struct sl_proc *p = sl_start("tcpcat", "--frames", "127.0.0.1", port_text(port), NULL);
-    sl_close_stdin(p);
-    sl_expect_out(p, "hello\nabc\n", 10, 10);
+    struct sl_proc *p =
+        sl_startx(&(struct sl_opts){.prog = "tcpcat",
+                                    .args = SL_ARGS("--frames", "--max", "5", "127.0.0.1", port_text(port)),
+                                    .stdin_file = "/dev/null",
+                                    .faults = faults});
+    sl_expect_out(p, FRAMES_OUT, strlen(FRAMES_OUT), 10);
     sl_expect_exit(p, 0);
+}
+
+GRADED(
+    frames_trickled, 2,
+    "--frames --max 5: frames that come a byte at a time, or at once with short reads, are put back together",
+    "The stream keeps no boundaries: recv_all loops until it has the 4-byte length, then the "
+    "payload, asking each time only for what is still missing (len - got) and retrying EINTR. "
+    "A frame of exactly max bytes is allowed. Chapter: 'Putting the boundaries back'." FROM_LESSON_02)
+{
+    expect_frames_from_peer("trickle", NULL);
+    expect_frames_from_peer("send", "seed=5,short=0.7,eintr=0.3");
 }
 
 GRADED(frame_over_max, 3,
@@ -498,19 +549,29 @@ GRADED(frame_write_over_max, 1, "--frames --max 4: a 5-byte line is refused befo
     close(lfd);
 }
 
-GRADED(frame_cut_short, 1, "--frames: the server's end of file inside a frame is an error, one line",
-       "When recv_all returns fewer bytes than a frame needs, the stream ended mid-frame: "
-       "EPROTO, never a frame of the bytes that came. Chapter: 'Putting the boundaries back'." FROM_LESSON_02)
+/* tcpcat --frames against the peer sending `text` in `mode`: exactly
+ * "frame_read ADDR:PORT: " + why, exit 1, nothing on stdout. */
+static void expect_frame_error(const char *text, const char *mode, const char *why)
 {
-    struct sl_proc *peer = sl_peer("-s", "\\x00\\x00\\x00\\x10abc", "listen", "127.0.0.1", "0", "send", NULL);
+    struct sl_proc *peer = sl_peer("-s", text, "listen", "127.0.0.1", "0", mode, NULL);
     int port = sl_peer_ready(peer, 5);
     struct sl_proc *p = sl_start("tcpcat", "--frames", "127.0.0.1", port_text(port), NULL);
     sl_close_stdin(p);
-    char want[128];
-    snprintf(want, sizeof want, "frame_read %s: the connection ended inside a frame",
-             shown("127.0.0.1", port));
+    char want[160];
+    snprintf(want, sizeof want, "frame_read %s: %s", shown("127.0.0.1", port), why);
     expect_error_line(p, want);
     sl_expect(strcmp(sl_out(p), "") == 0, "nothing on stdout (no frame came whole)", "\"%s\"", sl_out(p));
+}
+
+GRADED(frame_cut_short, 1, "--frames: an end of file or a reset inside a frame is an error, one line",
+       "When recv_all returns fewer bytes than the length or the payload needs, the stream ended "
+       "mid-frame: EPROTO, never a frame of the bytes that came. A reset (ECONNRESET) is reported "
+       "as itself. Chapter: 'Putting the boundaries back'." FROM_LESSON_02)
+{
+    expect_frame_error("\\x00\\x00\\x00\\x10abc", "send", "the connection ended inside a frame");
+    expect_frame_error("\\x00", "send", "the connection ended inside a frame");
+    sl_step("now a server that resets after the length and 2 bytes of a 16-byte payload");
+    expect_frame_error("\\x00\\x00\\x00\\x10abcdefgh", "reset", "Connection reset by peer");
 }
 
 /* ---- arguments ------------------------------------------------------------- */

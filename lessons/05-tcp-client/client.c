@@ -15,9 +15,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-/* Set (or, with 0, clear) the longest time connect() and send() may block
- * on fd: SO_SNDTIMEO. A blocking connect() that runs out of it fails with
- * EINPROGRESS (the handshake was still going on). Returns 0 or -1. */
+/* Set the longest time connect() and each send() may block on fd:
+ * SO_SNDTIMEO. A blocking connect() that runs out of it fails with
+ * EINPROGRESS (the handshake was still going on), a send() with EAGAIN
+ * (or a short count). Returns 0 or -1. */
 static int set_send_timeout(int fd, double seconds)
 {
     struct timeval tv = {.tv_sec = (time_t)seconds,
@@ -37,8 +38,8 @@ int tcp_connect(const char *host, const char *port, double timeout, char *peer, 
     /* TODO: getaddrinfo(host, port) with hints for a TCP client
      * (AF_UNSPEC, SOCK_STREAM, AI_NUMERICSERV; no AI_PASSIVE); for each
      * result: socket (SOCK_CLOEXEC), set_send_timeout when timeout > 0,
-     * connect (EINPROGRESS after a timeout means ETIMEDOUT), then clear
-     * the timeout; stop at the first that connects and name_address it
+     * connect (EINPROGRESS after a timeout means ETIMEDOUT); stop at the
+     * first that connects and name_address it
      * into peer. Close the fd of each one that fails, keep the first
      * failure for err ("connect 127.0.0.1:8080: Connection refused"),
      * freeaddrinfo on every path. Chapter: 'Every address, in order'. */

@@ -24,13 +24,13 @@
 
 /* Connect a TCP socket to host and a numeric port, trying every address
  * getaddrinfo gives until one connects (closing the socket of each that
- * fails). timeout is the most seconds one connect() may take (0: the
- * kernel's own, about two minutes). Returns the connected fd (blocking,
- * close-on-exec) with its peer written as "ADDR:PORT" into peer (ADDR_STRLEN
- * bytes); or -1 with errno set (0 for a resolver error) and err holding a
- * one-line reason for the FIRST address that failed: the call, the address
- * and why ("connect 127.0.0.1:8080: Connection refused"; a timeout is
- * ETIMEDOUT, "Connection timed out"). */
+ * fails). timeout is the most seconds one connect() may take, and then
+ * each send() on the connected socket (SO_SNDTIMEO; 0: no limit of our
+ * own). Returns the connected fd (blocking, close-on-exec) with its peer
+ * written as "ADDR:PORT" into peer (ADDR_STRLEN bytes); or -1 with err
+ * holding a one-line reason for the FIRST address that failed: the call,
+ * the address and why ("connect 127.0.0.1:8080: Connection refused"; a
+ * timeout is "Connection timed out"), or the resolver's error. */
 int tcp_connect(const char *host, const char *port, double timeout, char *peer, char *err, size_t errlen);
 
 #endif

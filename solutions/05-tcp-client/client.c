@@ -15,9 +15,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-/* Set (or, with 0, clear) the longest time connect() and send() may block
- * on fd: SO_SNDTIMEO. A blocking connect() that runs out of it fails with
- * EINPROGRESS (the handshake was still going on). Returns 0 or -1. */
+/* Set the longest time connect() and each send() may block on fd:
+ * SO_SNDTIMEO. A blocking connect() that runs out of it fails with
+ * EINPROGRESS (the handshake was still going on), a send() with EAGAIN
+ * (or a short count). Returns 0 or -1. */
 static int set_send_timeout(int fd, double seconds)
 {
     struct timeval tv = {.tv_sec = (time_t)seconds,
@@ -42,8 +43,6 @@ static int connect_one(const struct addrinfo *ai, double timeout, const char **c
         *call = "connect";
         if (errno == EINPROGRESS) /* SO_SNDTIMEO ran out during the handshake */
             errno = ETIMEDOUT;
-    } else if (timeout > 0 && set_send_timeout(fd, 0) == -1) {
-        *call = "setsockopt SO_SNDTIMEO";
     } else {
         return fd;
     }
@@ -66,8 +65,8 @@ int tcp_connect(const char *host, const char *port, double timeout, char *peer, 
     /* TODO: getaddrinfo(host, port) with hints for a TCP client
      * (AF_UNSPEC, SOCK_STREAM, AI_NUMERICSERV; no AI_PASSIVE); for each
      * result: socket (SOCK_CLOEXEC), set_send_timeout when timeout > 0,
-     * connect (EINPROGRESS after a timeout means ETIMEDOUT), then clear
-     * the timeout; stop at the first that connects and name_address it
+     * connect (EINPROGRESS after a timeout means ETIMEDOUT); stop at the
+     * first that connects and name_address it
      * into peer. Close the fd of each one that fails, keep the first
      * failure for err ("connect 127.0.0.1:8080: Connection refused"),
      * freeaddrinfo on every path. Chapter: 'Every address, in order'. */
@@ -78,8 +77,6 @@ int tcp_connect(const char *host, const char *port, double timeout, char *peer, 
     if (rc != 0) {
         snprintf(err, errlen, "getaddrinfo %s: %s", host,
                  rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-        if (rc != EAI_SYSTEM)
-            errno = 0;
         return -1;
     }
     int fd = -1, first_errno = 0;
@@ -96,8 +93,6 @@ int tcp_connect(const char *host, const char *port, double timeout, char *peer, 
         }
     }
     freeaddrinfo(res);
-    if (fd == -1)
-        errno = first_errno;
     return fd;
     /* END SOLUTION */
     /* BEGIN SKELETON

@@ -19,7 +19,8 @@ int send_all(int fd, const void *buf, size_t len)
 {
     /* TODO: loop until all len bytes are sent: send() may take fewer
      * (a short count: go on from where it stopped) or fail with EINTR
-     * (a signal came: try again). Pass MSG_NOSIGNAL, so that a peer that
+     * (a signal came: try again) or EAGAIN (SO_SNDTIMEO ran out: say
+     * ETIMEDOUT, as for connect). Pass MSG_NOSIGNAL, so that a peer that
      * has gone gives EPIPE here instead of killing the program with
      * SIGPIPE. Chapter: 'Short counts'. */
     /* BEGIN SOLUTION */
@@ -29,6 +30,8 @@ int send_all(int fd, const void *buf, size_t len)
         if (n == -1) {
             if (errno == EINTR)
                 continue;
+            if (errno == EAGAIN) /* SO_SNDTIMEO ran out */
+                errno = ETIMEDOUT;
             return -1;
         }
         p += n;
@@ -81,12 +84,10 @@ ssize_t recv_all(int fd, void *buf, size_t len)
 
 int frame_write(int fd, const void *payload, size_t len, size_t max)
 {
-    /* TODO: refuse a payload over max (or over FRAME_MAX_LIMIT) with
-     * EMSGSIZE; send the length as 4 bytes in network byte order (htonl),
-     * then the payload, each with send_all. Chapter: 'Putting the
-     * boundaries back'. */
+    /* TODO: refuse a payload over max with EMSGSIZE; send the length as 4 bytes in network byte order
+     * (htonl), then the payload, each with send_all. Chapter: 'Putting the boundaries back'. */
     /* BEGIN SOLUTION */
-    if (len > max || len > FRAME_MAX_LIMIT) {
+    if (len > max) {
         errno = EMSGSIZE;
         return -1;
     }

@@ -30,10 +30,11 @@
 /* The largest maximum a frame may be given: the prefix is 32 bits. */
 #define FRAME_MAX_LIMIT 0xffffffffUL
 
-/* Send all len bytes of buf on the connected socket fd: loop over short
- * sends, retry EINTR, and never raise SIGPIPE (MSG_NOSIGNAL: a peer that
- * has gone is an error, EPIPE or ECONNRESET, not the end of the program).
- * Returns 0, or -1 with errno set (some bytes may have been sent). */
+/* Send all len bytes of buf on the connected, blocking socket fd: loop
+ * over short sends, retry EINTR, and never raise SIGPIPE (MSG_NOSIGNAL: a
+ * peer that has gone is an error, EPIPE or ECONNRESET, not the end of the
+ * program). Returns 0, or -1 with errno set (some bytes may have been
+ * sent); ETIMEDOUT when the socket's SO_SNDTIMEO ran out. */
 int send_all(int fd, const void *buf, size_t len);
 
 /* Receive exactly len bytes into buf unless the peer's end of file comes
@@ -43,8 +44,8 @@ int send_all(int fd, const void *buf, size_t len);
 ssize_t recv_all(int fd, void *buf, size_t len);
 
 /* Send one frame: the 4-byte big-endian length of payload, then payload.
- * Returns 0, or -1 with errno set: EMSGSIZE when len is over max (nothing
- * is sent), or send_all's errno. */
+ * max is at most FRAME_MAX_LIMIT. Returns 0, or -1 with errno set:
+ * EMSGSIZE when len is over max (nothing is sent), or send_all's errno. */
 int frame_write(int fd, const void *payload, size_t len, size_t max);
 
 /* Receive one frame into a new buffer of exactly its length (at least one

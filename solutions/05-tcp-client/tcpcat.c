@@ -25,6 +25,10 @@
  *     tcpcat: connect 127.0.0.1:41234: Connection refused
  *     tcpcat: recv 127.0.0.1:41234: Connection reset by peer
  *     tcpcat: connect [::1]:41234: Connection timed out        (-w)
+ *     tcpcat: send [::1]:41234: Connection timed out           (-w)
+ *
+ * -w SECONDS bounds each connect() and each send() (SO_SNDTIMEO), as
+ * netcat's -w does: a server that takes no bytes for that long is gone.
  *
  * Exit: 0 when both directions ended cleanly, 1 on a runtime error, 2 on a
  * usage error.
@@ -56,7 +60,8 @@ static const char usage[] = "usage: tcpcat [-w SECONDS] [--frames [--max BYTES]]
                             "\n"
                             "  HOST         a host name, an IPv4 or an IPv6 address\n"
                             "  PORT         1 to 65535\n"
-                            "  -w SECONDS   give up on an address after SECONDS (0.001 to 3600)\n"
+                            "  -w SECONDS   give up on an address, or on a server that takes no\n"
+                            "               bytes, after SECONDS (0.001 to 3600)\n"
                             "  --frames     send each input line as a length-prefixed frame (4-byte\n"
                             "               big-endian length), print each frame received on a line\n"
                             "  --max BYTES  the largest frame either way (default 65536)\n"
@@ -255,9 +260,9 @@ static int relay(int fd, const char *peer)
                 continue;
             return cli_error("poll:");
         }
-        if (pfd[0].revents != 0 && stdin_to_server(&pfd[0].fd, fd, peer, buf) == -1)
+        if (pfd[0].revents != 0 && stdin_to_server(&pfd[0].fd, fd, peer, buf) != 0)
             return -1;
-        if (pfd[1].revents != 0 && server_to_stdout(&pfd[1].fd, peer, buf) == -1)
+        if (pfd[1].revents != 0 && server_to_stdout(&pfd[1].fd, peer, buf) != 0)
             return -1;
     }
     return 0;
@@ -292,7 +297,8 @@ static int relay_frames(int fd, const char *peer, size_t max)
     free(line);
     if (rc == 0 && ferror(stdin))
         rc = cli_error("read standard input:");
-    if (rc == 0 && shutdown(fd, SHUT_WR) == -1)
+    /* ENOTCONN: the server has reset already; frame_read will say so */
+    if (rc == 0 && shutdown(fd, SHUT_WR) == -1 && errno != ENOTCONN)
         rc = cli_error("shutdown %s:", peer);
     while (rc == 0) {
         void *frame;
@@ -300,7 +306,7 @@ static int relay_frames(int fd, const char *peer, size_t max)
         int got = frame_read(fd, max, &frame, &len);
         if (got == 0)
             break;
-        if (got == -1)
+        if (got != 1)
             return frame_error("frame_read", peer, len, max);
         if (write_all(STDOUT_FILENO, frame, len) == -1 || write_all(STDOUT_FILENO, "\n", 1) == -1)
             rc = cli_error("write standard output:");
