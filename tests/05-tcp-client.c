@@ -375,32 +375,58 @@ static void wait_left_close_wait(const char *local, const char *remote)
     sl_step("the server's reset has closed tcpcat's side (%s -> %s)", local, remote);
 }
 
-GRADED(no_sigpipe, 2, "sending to a server that has gone: one line and exit 1, not killed by SIGPIPE",
-       "A send on a connection the peer has reset raises SIGPIPE, which kills the program "
-       "silently. Pass MSG_NOSIGNAL to send(): you get EPIPE instead, and can say what "
-       "happened. Chapter: 'SIGPIPE'." FROM_LESSON_02)
+/* Start tcpcat against the test's own server, send a line, then close the
+ * server's socket and send another: the server's kernel answers it with a
+ * reset. Returns tcpcat once that reset has closed its side; *lfd is the
+ * listening socket, remote the server's "127.0.0.1:PORT". */
+static struct sl_proc *tcpcat_after_reset(int *lfd, char *remote, size_t len)
 {
     int port;
-    int lfd = sl_tcp_listen("127.0.0.1", &port);
+    *lfd = sl_tcp_listen("127.0.0.1", &port);
     struct sl_proc *p = sl_start("tcpcat", "127.0.0.1", port_text(port), NULL);
-    int fd = sl_tcp_accept(lfd, 5);
-    char local[80], remote[80];
+    int fd = sl_tcp_accept(*lfd, 5);
+    char local[80];
     snprintf(local, sizeof local, "127.0.0.1:%d", sl_remote_port(fd));
-    snprintf(remote, sizeof remote, "127.0.0.1:%d", port);
+    snprintf(remote, len, "127.0.0.1:%d", port);
     sl_write(p, "one\n");
     sl_expect_recv(fd, "one\n", 4, 5);
     close(fd);
     sl_step("the server closed its socket: what tcpcat sends next is answered with a reset");
     sl_write(p, "two\n");
     wait_left_close_wait(local, remote);
+    return p;
+}
+
+GRADED(no_sigpipe, 2, "sending to a server that has gone: one line and exit 1, not killed by SIGPIPE",
+       "A send on a connection the peer has reset raises SIGPIPE, which kills the program "
+       "silently. Pass MSG_NOSIGNAL to send(): you get EPIPE instead, and can say what "
+       "happened. Chapter: 'SIGPIPE'." FROM_LESSON_02)
+{
+    int lfd;
+    char remote[80], want[128];
+    struct sl_proc *p = tcpcat_after_reset(&lfd, remote, sizeof remote);
     sl_write(p, "three\n");
     sl_expect_exit(p, 1);
-    char want[128];
     snprintf(want, sizeof want, "send %s: ", remote);
     sl_expect_one_line_error(p);
     sl_expect_contains(sl_err(p), want, "tcpcat's error line");
     sl_expect(strstr(sl_err(p), "Broken pipe") || strstr(sl_err(p), "Connection reset by peer"),
               "the reason EPIPE (\"Broken pipe\") or ECONNRESET gives", "\"%s\"", sl_err(p));
+    close(lfd);
+}
+
+GRADED(shutdown_after_reset, 1,
+       "end of input on a connection the server has reset: the failed shutdown is one line, exit 1",
+       "shutdown() can fail too: on a connection that a reset has ended it returns ENOTCONN. Check "
+       "it, and report it like any other call (\"shutdown ADDR:PORT: ...\"). Chapter: "
+       "'Half-close'." FROM_LESSON_02)
+{
+    int lfd;
+    char remote[80], want[160];
+    struct sl_proc *p = tcpcat_after_reset(&lfd, remote, sizeof remote);
+    sl_close_stdin(p);
+    snprintf(want, sizeof want, "shutdown %s: Transport endpoint is not connected", remote);
+    expect_error_line(p, want);
     close(lfd);
 }
 
