@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include "uds.h"
 
+#include "cli.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,6 +74,7 @@ int uds_address(const char *spec, struct uds_addr *a)
      * of address'. */
     (void)spec;
     memset(a, 0, sizeof *a);
+    cli_error("%s is not written yet (see the TODO in uds.c)", __func__);
     errno = ENOSYS;
     return -1;
 }
@@ -89,6 +92,7 @@ int uds_listen(const char *spec, int type, mode_t mode)
     (void)spec;
     (void)type;
     (void)mode;
+    cli_error("%s is not written yet (see the TODO in uds.c)", __func__);
     errno = ENOSYS;
     return -1;
 }
@@ -99,6 +103,7 @@ int uds_connect(const char *spec, int type)
      * close the fd if connect fails (keep errno). */
     (void)spec;
     (void)type;
+    cli_error("%s is not written yet (see the TODO in uds.c)", __func__);
     errno = ENOSYS;
     return -1;
 }
@@ -114,6 +119,7 @@ int uds_send_fd(int sock, int fd_to_pass, char tag)
     (void)sock;
     (void)fd_to_pass;
     (void)tag;
+    cli_error("%s is not written yet (see the TODO in uds.c)", __func__);
     errno = ENOSYS;
     return -1;
 }
@@ -129,6 +135,7 @@ ssize_t uds_recv_fd(int sock, void *buf, size_t len, int *fd)
     (void)buf;
     (void)len;
     *fd = -1;
+    cli_error("%s is not written yet (see the TODO in uds.c)", __func__);
     errno = ENOSYS;
     return -1;
 }
@@ -141,6 +148,7 @@ int uds_peer(int sock, pid_t *pid, uid_t *uid, gid_t *gid)
     *pid = 0;
     *uid = 0;
     *gid = 0;
+    cli_error("%s is not written yet (see the TODO in uds.c)", __func__);
     errno = ENOSYS;
     return -1;
 }

@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include "uds.h"
 
+#include "cli.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,6 +98,7 @@ int uds_address(const char *spec, struct uds_addr *a)
     /* BEGIN SKELETON
     (void)spec;
     memset(a, 0, sizeof *a);
+    cli_error("%s is not written yet (see the TODO in uds.c)", __func__);
     errno = ENOSYS;
     return -1;
     END SKELETON */
@@ -178,6 +181,7 @@ int uds_listen(const char *spec, int type, mode_t mode)
     (void)spec;
     (void)type;
     (void)mode;
+    cli_error("%s is not written yet (see the TODO in uds.c)", __func__);
     errno = ENOSYS;
     return -1;
     END SKELETON */
@@ -204,6 +208,7 @@ int uds_connect(const char *spec, int type)
     /* BEGIN SKELETON
     (void)spec;
     (void)type;
+    cli_error("%s is not written yet (see the TODO in uds.c)", __func__);
     errno = ENOSYS;
     return -1;
     END SKELETON */
@@ -247,6 +252,7 @@ int uds_send_fd(int sock, int fd_to_pass, char tag)
     (void)sock;
     (void)fd_to_pass;
     (void)tag;
+    cli_error("%s is not written yet (see the TODO in uds.c)", __func__);
     errno = ENOSYS;
     return -1;
     END SKELETON */
@@ -303,6 +309,7 @@ ssize_t uds_recv_fd(int sock, void *buf, size_t len, int *fd)
     (void)buf;
     (void)len;
     *fd = -1;
+    cli_error("%s is not written yet (see the TODO in uds.c)", __func__);
     errno = ENOSYS;
     return -1;
     END SKELETON */
@@ -327,6 +334,7 @@ int uds_peer(int sock, pid_t *pid, uid_t *uid, gid_t *gid)
     *pid = 0;
     *uid = 0;
     *gid = 0;
+    cli_error("%s is not written yet (see the TODO in uds.c)", __func__);
     errno = ENOSYS;
     return -1;
     END SKELETON */
