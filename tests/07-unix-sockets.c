@@ -66,15 +66,22 @@ static const char *abstract_name(const char *what)
     return str("socklab-%ld-%s", (long)getpid(), what);
 }
 
-/* Start uds_server with args (NULL-terminated, the address last) and wait
- * for "listening on SPEC (TYPE)". */
-static struct sl_proc *start_server(const char *const *args, const char *spec, const char *type)
+/* Start uds_server with args (NULL-terminated, the address last), with
+ * faults in its socket I/O when faults is not NULL, and wait for
+ * "listening on SPEC (TYPE)". */
+static struct sl_proc *start_server_faults(const char *const *args, const char *spec, const char *type,
+                                           const char *faults)
 {
-    struct sl_proc *p = sl_startx(&(struct sl_opts){.prog = "uds_server", .args = args});
+    struct sl_proc *p = sl_startx(&(struct sl_opts){.prog = "uds_server", .args = args, .faults = faults});
     char *want = str("listening on %s (%s)", spec, type);
     const char *line = sl_wait_line(p, "listening on ", 5);
     sl_expect(strncmp(line, want, strlen(want)) == 0, want, "\"%s\"", line);
     return p;
+}
+
+static struct sl_proc *start_server(const char *const *args, const char *spec, const char *type)
+{
+    return start_server_faults(args, spec, type, NULL);
 }
 
 /* End the server through its stdin and check it exits 0. */
@@ -121,24 +128,32 @@ static int connect_spec(const char *spec, int type)
     return fd;
 }
 
-/* Send one byte with fd attached (SCM_RIGHTS), as uds_client --send-fd does. */
-static void pass_fd(int sock, int fd)
+/* Send one byte with n fds attached (SCM_RIGHTS; uds_client --send-fd
+ * sends one). */
+static void pass_fds(int sock, const int *fds, int n)
 {
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(2 * sizeof(int))];
         struct cmsghdr align;
     } control = {{0}};
     struct iovec iov = {.iov_base = "F", .iov_len = 1};
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control.buf,
+                         .msg_controllen = CMSG_SPACE((size_t)n * sizeof(int))};
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+    memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
     if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1)
         sl_fail("to pass an fd to the server", "sendmsg: %s", strerror(errno));
-    sl_step("passed an open file (fd %d) with SCM_RIGHTS", fd);
+    sl_step("passed %d open file%s (fd %d ...) with SCM_RIGHTS", n, n == 1 ? "" : "s", fds[0]);
+}
+
+static void pass_fd(int sock, int fd)
+{
+    pass_fds(sock, &fd, 1);
 }
 
 /* A file in the test's directory holding text, opened for reading and then
@@ -228,6 +243,8 @@ GRADED(socat_abstract, 3, "socat talks to uds_server over an abstract name (ABST
     sl_wait_line(p, "recv 28 bytes", 5);
     sl_expect(access(name, F_OK) == -1, "no file for an abstract name", "a file %s appeared", name);
     stop_server(p);
+    sl_expect(sl_err(p)[0] == '\0', "no error from a server on an abstract name (no file to remove)", "%s",
+              sl_err(p));
 }
 
 GRADED(peercred, 3, "uds_server prints the real client's pid, uid and gid (SO_PEERCRED)",
@@ -290,6 +307,12 @@ GRADED(live_not_stolen, 3, "a second uds_server on a live socket says \"already 
     sl_wait_line(a, "recv 11 bytes", 5);
     stop_server(a);
 
+    const char *seq = sock_path("live-seqpacket.sock");
+    struct sl_proc *c = start_server(SL_ARGS("--type", "seqpacket", seq), seq, "seqpacket");
+    sl_expect_error(sl_start("uds_server", seq, NULL), 1, "already running");
+    sl_step("a stream server's probe of a live seqpacket socket gets EPROTOTYPE: someone is there");
+    stop_server(c);
+
     const char *spec = str("@%s", abstract_name("live"));
     struct sl_proc *b = start_server(SL_ARGS(spec), spec, "stream");
     sl_expect_error(sl_start("uds_server", spec, NULL), 1, "already running");
@@ -341,6 +364,17 @@ GRADED(mode, 3, "--mode 0600 gives the socket file exactly rw-------; without w,
         sl_expect(other == 0, "another user (uid 65534) refused with EACCES", "it connected");
     stop_server(p);
 
+    const char *plain = sock_path("umask.sock");
+    mode_t mask = umask(022);
+    struct sl_proc *u = start_server(SL_ARGS(plain), plain, "stream");
+    umask(mask);
+    sl_expect(lstat(plain, &st) == 0 && (st.st_mode & 07777) == 0755,
+              "mode 0755 without --mode (0777 less the umask, 022)", "%04o", (unsigned)(st.st_mode & 07777));
+    long flags = sl_fd_flags(u, 3);
+    sl_expect(flags != -1 && (flags & O_CLOEXEC), "the listening socket (fd 3) close-on-exec (SOCK_CLOEXEC)",
+              "flags %lo", flags);
+    stop_server(u);
+
     const char *ro = sock_path("readonly.sock");
     struct sl_proc *q = start_server(SL_ARGS("--mode", "0444", ro), ro, "stream");
     sl_expect(lstat(ro, &st) == 0 && (st.st_mode & 07777) == 0444, "mode 0444 on the socket file", "%04o",
@@ -384,7 +418,7 @@ GRADED(scm_rights, 3, "uds_server reads a file through an fd passed to it (SCM_R
        "Chapter: 'Passing an open file'.")
 {
     const char *path = sock_path("fd.sock");
-    struct sl_proc *p = start_server(SL_ARGS(path), path, "stream");
+    struct sl_proc *p = start_server_faults(SL_ARGS(path), path, "stream", "seed=3,eintr=0.4");
     static const char secret[] = "the server could not open this file itself\n";
     int file = unreadable_file("secret.txt", secret);
     int fd = connect_spec(path, SOCK_STREAM);
@@ -398,9 +432,10 @@ GRADED(scm_rights, 3, "uds_server reads a file through an fd passed to it (SCM_R
     stop_server(p);
 }
 
-GRADED(scm_rights_fds, 3, "uds_server closes each fd it was passed: 5 files later it holds as many fds",
+GRADED(scm_rights_fds, 3, "uds_server closes each fd it was passed: 6 files later it holds as many fds",
        "An fd that arrives with SCM_RIGHTS is yours: close it once you have read the file, or "
-       "every client leaks one (and keeps the file open). Chapter: 'Passing an open file'.")
+       "every client leaks one (and keeps the file open). A message may carry more fds than you "
+       "want: close the others at once. Chapter: 'Passing an open file'.")
 {
     const char *path = sock_path("fds.sock");
     struct sl_proc *p = start_server(SL_ARGS(path), path, "stream");
@@ -409,7 +444,13 @@ GRADED(scm_rights_fds, 3, "uds_server closes each fd it was passed: 5 files late
     for (int i = 0; i < 5; i++) {
         int file = unreadable_file(str("f%d.txt", i), "x\n");
         int fd = connect_spec(path, SOCK_STREAM);
-        pass_fd(fd, file);
+        if (i < 4) {
+            pass_fd(fd, file);
+        } else { /* two fds in one message: the server answers the first, closes both */
+            int two[2] = {file, unreadable_file("extra.txt", "y\n")};
+            pass_fds(fd, two, 2);
+            close(two[1]);
+        }
         close(file);
         shutdown(fd, SHUT_WR);
         sl_expect_recv(fd, "x\n", 2, 5);
@@ -418,8 +459,8 @@ GRADED(scm_rights_fds, 3, "uds_server closes each fd it was passed: 5 files late
     }
     sl_wait_blocked(p, 5);
     int after = sl_fd_count(p);
-    sl_expect(after == before, "as many fds after 5 passed files as before",
-              "%d before, %d after: close the fd recvmsg gave you", before, after);
+    sl_expect(after == before, "as many fds after 6 passed files (the last two in one message) as before",
+              "%d before, %d after: close every fd recvmsg gave you", before, after);
     stop_server(p);
 }
 
@@ -435,7 +476,8 @@ GRADED(client_send_fd, 2, "uds_client --send-fd FILE passes the open file and cl
     if (w == -1 || write(w, text, strlen(text)) != (ssize_t)strlen(text))
         sl_fail("a file for the test", "%s: %s", file, strerror(errno));
     close(w);
-    struct sl_proc *c = sl_start("uds_client", "--send-fd", file, path, NULL);
+    struct sl_proc *c = sl_startx(&(struct sl_opts){
+        .prog = "uds_client", .args = SL_ARGS("--send-fd", file, path), .faults = "seed=5,eintr=0.5"});
     int fd = sl_tcp_accept(lfd, 5);
     struct pollfd pfd = {.fd = fd, .events = POLLIN};
     sl_expect(poll(&pfd, 1, (int)(sl_deadline(5) * 1000)) == 1, "uds_client to send within 5 s", "nothing");
@@ -589,6 +631,8 @@ GRADED(sun_path_overflow, 2,
     sl_expect_error(sl_start("uds_server", "--mode", "0999", sock_path("t"), NULL), 2, "0999");
     sl_expect_error(sl_start("uds_server", "--bogus", sock_path("t"), NULL), 2, "--bogus");
     sl_expect_error(sl_start("uds_server", NULL), 2, "missing");
+    sl_expect_error(sl_start("uds_server", "", NULL), 2, "bad address");
+    sl_expect_error(sl_start("uds_server", "@", NULL), 2, "bad address");
     struct sl_proc *h = sl_run("uds_server", "--help", NULL);
     sl_expect_exit(h, 0);
     sl_expect_contains(sl_out(h), "usage", "uds_server --help's output");
