@@ -2,8 +2,9 @@
  * uds.c - Unix domain sockets: uds_address, uds_listen, uds_connect,
  * uds_send_fd, uds_recv_fd, uds_peer.
  *
- * The contracts are in uds.h. Nothing here prints or exits: errors come
- * back as -1 with errno set, and the program decides what to say.
+ * The contracts are in uds.h. Nothing here exits, and only
+ * uds_check_address prints: errors come back as -1 with errno set, and the
+ * program decides what to say.
  */
 #define _GNU_SOURCE
 #include "uds.h"
@@ -77,6 +78,17 @@ int uds_address(const char *spec, struct uds_addr *a)
     cli_error("%s is not written yet (see the TODO in uds.c)", __func__);
     errno = ENOSYS;
     return -1;
+}
+
+int uds_check_address(const char *spec)
+{
+    struct uds_addr a;
+    if (uds_address(spec, &a) == 0)
+        return 0;
+    if (errno == ENAMETOOLONG)
+        return cli_usage_error("'%.40s...' is too long: %zu bytes, sun_path holds at most %zu", spec,
+                               strlen(spec) - (spec[0] == '@'), UDS_NAME_MAX);
+    return cli_usage_error("bad address '%s': %s", spec, strerror(errno));
 }
 
 int uds_listen(const char *spec, int type, mode_t mode)

@@ -9,8 +9,8 @@
  *     @app            a name in the abstract namespace (Linux only): no file,
  *                     sun_path[0] is 0 and the name follows, without a NUL
  *
- * Nothing here prints or exits: errors come back as -1 with errno set, and
- * the program decides what to say.
+ * Nothing here exits, and only uds_check_address prints: errors come back
+ * as -1 with errno set, and the program decides what to say.
  */
 #ifndef SOCKLAB_UDS_H
 #define SOCKLAB_UDS_H
@@ -37,6 +37,12 @@ struct uds_addr {
  * sun_path: at most UDS_NAME_MAX bytes after the '@', or UDS_NAME_MAX for
  * a path) or EINVAL (an empty path or name). */
 int uds_address(const char *spec, struct uds_addr *a);
+
+/* Check an address given on the command line with uds_address. Returns
+ * 0, or -1 after printing a one-line usage error that says what is wrong
+ * ("... is too long: 120 bytes, sun_path holds at most 107"): the one
+ * function here that prints, for the programs' argument parsing. */
+int uds_check_address(const char *spec);
 
 /* Create a socket of `type` (SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET)
  * bound to spec, listening unless it is SOCK_DGRAM. A path socket gets the

@@ -116,13 +116,8 @@ static int parse_args(int argc, char *argv[], struct options *opt)
     }
     if (!opt->spec)
         return cli_usage_error("missing PATH or @NAME");
-    struct uds_addr addr;
-    if (uds_address(opt->spec, &addr) == -1) {
-        if (errno == ENAMETOOLONG)
-            return cli_usage_error("'%.40s...' is too long: %zu bytes, sun_path holds at most %zu", opt->spec,
-                                   strlen(opt->spec) - (opt->spec[0] == '@'), UDS_NAME_MAX);
-        return cli_usage_error("bad address '%s': %s", opt->spec, strerror(errno));
-    }
+    if (uds_check_address(opt->spec) == -1)
+        return -1;
     return 0;
 }
 
