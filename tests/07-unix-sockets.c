@@ -276,8 +276,22 @@ GRADED(stale_replaced, 3,
     close(sl_unix_listen(path, SOCK_STREAM));
     sl_step("closed that socket without unlinking: %s is now stale, as a crashed server leaves it", path);
     struct sl_proc *p = start_server(SL_ARGS(path), path, "stream");
+    sl_wait_blocked(p, 5);
+    int fds = sl_fd_count(p);
+    sl_expect(fds == 4, "4 fds after the probe (stdio and the listening socket): the probe socket closed",
+              "%d fds", fds);
     socat_echo(str("UNIX-CONNECT:%s", path), "fresh\n");
     stop_server(p);
+
+    const char *locked = sock_path("locked.sock");
+    close(sl_unix_listen(locked, SOCK_STREAM));
+    if (chmod(locked, 0444) == -1)
+        sl_fail("a read-only stale socket file", "chmod: %s", strerror(errno));
+    sl_step("made a stale socket file %s read-only: a probe connect gets EACCES", locked);
+    struct sl_proc *r = sl_start("uds_server", locked, NULL);
+    sl_expect_error(r, 1, "Permission denied");
+    sl_expect(socket_inode(locked) != 0, "a socket file the probe could not judge left alone",
+              "it was removed");
 
     const char *plain = sock_path("notes.txt");
     int fd = open(plain, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -407,6 +421,7 @@ GRADED(removed_on_exit, 3, "the socket file is removed when input ends, on SIGTE
             sl_signal(p, ways[i].sig);
         sl_expect_exit(p, 0);
         expect_removed(path, ways[i].how);
+        sl_expect(sl_err(p)[0] == '\0', "nothing on stderr after a clean exit", "%s", sl_err(p));
     }
 }
 
@@ -418,7 +433,7 @@ GRADED(scm_rights, 3, "uds_server reads a file through an fd passed to it (SCM_R
        "Chapter: 'Passing an open file'.")
 {
     const char *path = sock_path("fd.sock");
-    struct sl_proc *p = start_server_faults(SL_ARGS(path), path, "stream", "seed=3,eintr=0.4");
+    struct sl_proc *p = start_server_faults(SL_ARGS(path), path, "stream", "seed=3,eintr=0.9");
     static const char secret[] = "the server could not open this file itself\n";
     int file = unreadable_file("secret.txt", secret);
     int fd = connect_spec(path, SOCK_STREAM);
@@ -442,7 +457,8 @@ GRADED(scm_rights_fds, 3, "uds_server closes each fd it was passed: 6 files late
     sl_wait_blocked(p, 5);
     int before = sl_fd_count(p);
     for (int i = 0; i < 5; i++) {
-        int file = unreadable_file(str("f%d.txt", i), "x\n");
+        const char *text = i == 2 ? "" : "x\n"; /* one empty file: 0 bytes is no error */
+        int file = unreadable_file(str("f%d.txt", i), text);
         int fd = connect_spec(path, SOCK_STREAM);
         if (i < 4) {
             pass_fd(fd, file);
@@ -453,9 +469,10 @@ GRADED(scm_rights_fds, 3, "uds_server closes each fd it was passed: 6 files late
         }
         close(file);
         shutdown(fd, SHUT_WR);
-        sl_expect_recv(fd, "x\n", 2, 5);
+        sl_expect_recv(fd, text, strlen(text), 5);
         sl_expect_eof(fd, "uds_server", 5);
         close(fd);
+        sl_wait_line(p, str("received an fd: sent back %zu bytes", strlen(text)), 5);
     }
     sl_wait_blocked(p, 5);
     int after = sl_fd_count(p);
@@ -477,7 +494,7 @@ GRADED(client_send_fd, 2, "uds_client --send-fd FILE passes the open file and cl
         sl_fail("a file for the test", "%s: %s", file, strerror(errno));
     close(w);
     struct sl_proc *c = sl_startx(&(struct sl_opts){
-        .prog = "uds_client", .args = SL_ARGS("--send-fd", file, path), .faults = "seed=5,eintr=0.5"});
+        .prog = "uds_client", .args = SL_ARGS("--send-fd", file, path), .faults = "seed=5,eintr=0.9"});
     int fd = sl_tcp_accept(lfd, 5);
     struct pollfd pfd = {.fd = fd, .events = POLLIN};
     sl_expect(poll(&pfd, 1, (int)(sl_deadline(5) * 1000)) == 1, "uds_client to send within 5 s", "nothing");
@@ -500,6 +517,7 @@ GRADED(client_send_fd, 2, "uds_client --send-fd FILE passes the open file and cl
     sl_expect(n == (ssize_t)strlen(text) && memcmp(got, text, (size_t)n) == 0,
               "the file's text through the fd", "%zd bytes", n);
     close(passed);
+    sl_expect_eof(fd, "uds_client (one message, then shutdown(SHUT_WR))", 5);
     sl_wait_blocked(c, 5);
     int fds = sl_fd_count(c);
     sl_expect(fds == 4, "uds_client to hold 4 fds (stdio and the socket): its copy of the file closed",
@@ -631,7 +649,9 @@ GRADED(sun_path_overflow, 2,
     sl_expect_error(sl_start("uds_server", "--mode", "0999", sock_path("t"), NULL), 2, "0999");
     sl_expect_error(sl_start("uds_server", "--bogus", sock_path("t"), NULL), 2, "--bogus");
     sl_expect_error(sl_start("uds_server", NULL), 2, "missing");
-    sl_expect_error(sl_start("uds_server", "", NULL), 2, "bad address");
+    struct sl_proc *empty = sl_start("uds_server", "", NULL);
+    sl_expect_error(empty, 2, "bad address");
+    sl_expect_contains(sl_err(empty), "Invalid argument", "the error for an empty path (EINVAL)");
     sl_expect_error(sl_start("uds_server", "@", NULL), 2, "bad address");
     struct sl_proc *h = sl_run("uds_server", "--help", NULL);
     sl_expect_exit(h, 0);
