@@ -341,7 +341,7 @@ check-skeletons: build/tools/skelgen ## [course] fail when a committed skeleton 
 DEPS_BUILD := gcc make libcriterion-dev patch pkg-config inotify-tools clang-format
 DEPS_FUZZ := clang libclang-rt-dev
 DEPS_PEERS = $(shell sed -e 's/\#.*//' tests/peers.txt 2>/dev/null | awk 'NF >= 2 { print $$2 }' | sort -u)
-DEPS_TOOLS := strace lsof valgrind tcpdump tshark
+DEPS_TOOLS := strace lsof valgrind tcpdump tshark gnuplot-nox
 DEPS_BOOK := pandoc graphviz chromium epubcheck default-jre-headless fonts-liberation2 fonts-dejavu-core
 DEPS_PDF := texlive-xetex texlive-fonts-recommended lmodern
 SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
