@@ -493,7 +493,10 @@ CHECK(wire_in_failure_report,
     const char *at = strstr(report, "wire: pcap of the last ");
     sl_expect(at && sscanf(strstr(at + 6, ": ") + 2, "%4095s", pcap) == 1, "the pcap's path in the report",
               "%s", report);
-    struct sl_proc *t = sl_run("tshark", "-r", pcap, NULL);
+    /* tshark loads every dissector first: seconds on a loaded machine */
+    struct sl_proc *t = sl_startx(&(struct sl_opts){.prog = "tshark", .args = SL_ARGS("-r", pcap)});
+    sl_close_stdin(t);
+    sl_wait_exit(t, 60);
     sl_expect_exit(t, 0);
     int packets = sl_count_lines(sl_out(t), "127.0.0.1");
     sl_expect(packets >= 18 && packets == (int)sl_number_after(strstr(report, "wire: the last "), " of "),
