@@ -710,4 +710,13 @@ GRADED(ping_usage, 2, "udp_ping: -c 0, a negative -i, -W 0, -s 5, port 0 or 7000
     struct sl_proc *h = sl_run("udp_ping", "--help", NULL);
     sl_expect_exit(h, 0);
     sl_expect_contains(sl_out(h), "usage", "udp_ping --help's output");
+    int port;
+    int fd = sl_udp_bind("127.0.0.1", &port);
+    sl_step("the smallest values that are not errors: -c 1 -i 0 -s 10");
+    struct sl_proc *p = ping_start("127.0.0.1", port, NULL, SL_ARGS("-c", "1", "-i", "0", "-s", "10"));
+    struct arrival got[1];
+    expect_probes(got, serve_probes(fd, 1, ANSWER, 0, 0, got, 5), 1, 10);
+    sl_expect_exit(p, 0);
+    expect_summary(p, 1, 1, "0");
+    close(fd);
 }
