@@ -184,6 +184,8 @@ static int serve_probes(int fd, int n, int how, double delay, double stale_after
     double until = sl_now() + sl_deadline(seconds);
     while ((count < n || nq > 0) && sl_now() < until) {
         double wake = send_due(fd, q, &nq, how, until);
+        if (count == n && nq == 0)
+            break;
         unsigned char buf[2048];
         struct sockaddr_storage from;
         double at;
