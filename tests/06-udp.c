@@ -289,6 +289,33 @@ static int closed_port(const char *host)
     return port;
 }
 
+/* One udp_ping run against the test's own UDP server on 127.0.0.1: the
+ * request (in) and what came of it (out). */
+struct served {
+    const char *faults;      /* in: faults in udp_ping's I/O, or NULL */
+    const char *const *args; /* in: udp_ping's options */
+    int probes;              /* in: how many probes to expect (at most 8) */
+    size_t size;             /* in: of what size */
+    int how;                 /* in: how serve_probes answers */
+    double delay, stale_after;
+    struct sl_proc *p;     /* out: udp_ping, still running */
+    int fd;                /* out: the server's socket */
+    char addr[32];         /* out: the server's address, as udp_ping prints it */
+    struct arrival got[8]; /* out: the probes as they came, each checked by expect_probes */
+};
+
+/* Bind the test's server, start udp_ping at it with r->args, serve its
+ * probes as r->how says (serve_probes) and check each (expect_probes). */
+static void ping_served(struct served *r)
+{
+    int port;
+    r->fd = sl_udp_bind("127.0.0.1", &port);
+    snprintf(r->addr, sizeof r->addr, "127.0.0.1:%d", port);
+    r->p = ping_start("127.0.0.1", port, r->faults, r->args);
+    int count = serve_probes(r->fd, r->probes, r->how, r->delay, r->stale_after, r->got, 10);
+    expect_probes(r->p, r->got, count, r->probes, r->size);
+}
+
 /* ---- udp_echo ------------------------------------------------------------------ */
 
 GRADED(echo_socat, 3, "udp_echo prints its port, and socat as a client gets its datagram back",
@@ -535,19 +562,15 @@ GRADED(ping_wire_format, 2, "each probe is SIZE bytes with its sequence number f
        "send time next with htobe64(), SIZE bytes in all; decode with ntohs() and be64toh(). "
        "Chapter: 'A probe on the wire'." FROM_LESSON_02)
 {
-    int port;
-    int fd = sl_udp_bind("127.0.0.1", &port);
-    struct sl_proc *p =
-        ping_start("127.0.0.1", port, "seed=3,eintr=0.3", SL_ARGS("-c", "3", "-i", "0.1", "-s", "300"));
-    struct arrival got[3];
-    int count = serve_probes(fd, 3, ANSWER, 0, 0, got, 5);
-    expect_probes(p, got, count, 3, 300);
-    sl_expect_exit(p, 0);
-    char addr[32];
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
-    sl_expect(reply_lines(p, 300, addr, 3) == 3, "3 reply lines", "%s", sl_out(p));
-    expect_summary(p, 3, 3, "0");
-    close(fd);
+    struct served r = {.faults = "seed=3,eintr=0.3",
+                       .args = SL_ARGS("-c", "3", "-i", "0.1", "-s", "300"),
+                       .probes = 3,
+                       .size = 300};
+    ping_served(&r);
+    sl_expect_exit(r.p, 0);
+    sl_expect(reply_lines(r.p, 300, r.addr, 3) == 3, "3 reply lines", "%s", sl_out(r.p));
+    expect_summary(r.p, 3, 3, "0");
+    close(r.fd);
 }
 
 GRADED(ping_loss, 3,
@@ -556,25 +579,23 @@ GRADED(ping_loss, 3,
        "once -W has passed, count it, and ignore its reply if it comes later (stale). Loss is "
        "(transmitted - received) / transmitted. Chapter: 'Timeouts and loss'." FROM_LESSON_02)
 {
-    int port;
-    int fd = sl_udp_bind("127.0.0.1", &port);
-    struct sl_proc *p = ping_start("127.0.0.1", port, NULL, SL_ARGS("-c", "6", "-i", "0.1", "-W", "0.5"));
-    struct arrival got[6];
     sl_step("the test answers seq 1, 3 and 5; seq 2 only after its -W is over; never 4 and 6");
-    int count = serve_probes(fd, 6, DROP_EVEN, 0, 0.5 + 0.3, got, 10);
-    expect_probes(p, got, count, 6, 56);
-    sl_expect_exit(p, 0);
-    char addr[32];
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
-    int n = reply_lines(p, 56, addr, 6);
-    sl_expect(n == 3, "3 reply lines (seq 1, 3, 5)", "%d:\n%s", n, sl_out(p));
+    struct served r = {.args = SL_ARGS("-c", "6", "-i", "0.1", "-W", "0.5"),
+                       .probes = 6,
+                       .size = 56,
+                       .how = DROP_EVEN,
+                       .stale_after = 0.5 + 0.3};
+    ping_served(&r);
+    sl_expect_exit(r.p, 0);
+    int n = reply_lines(r.p, 56, r.addr, 6);
+    sl_expect(n == 3, "3 reply lines (seq 1, 3, 5)", "%d:\n%s", n, sl_out(r.p));
     for (int seq = 2; seq <= 6; seq += 2) {
         char want[64];
         snprintf(want, sizeof want, "seq=%d: no reply within 0.5 s", seq);
-        sl_expect_contains(sl_out(p), want, "udp_ping's output");
+        sl_expect_contains(sl_out(r.p), want, "udp_ping's output");
     }
-    expect_summary(p, 6, 3, "50");
-    close(fd);
+    expect_summary(r.p, 6, 3, "50");
+    close(r.fd);
 }
 
 GRADED(ping_duplicates, 2, "duplicate and foreign replies are not counted: 3 probes, 3 received",
@@ -582,21 +603,18 @@ GRADED(ping_duplicates, 2, "duplicate and foreign replies are not counted: 3 pro
        "duplicate), and drop what answers no probe sent (a wrong length, an unknown seq, another "
        "send time). Chapter: 'Matching replies'." FROM_LESSON_02)
 {
-    int port;
-    int fd = sl_udp_bind("127.0.0.1", &port);
-    struct sl_proc *p =
-        ping_start("127.0.0.1", port, "seed=4,eintr=0.3", SL_ARGS("-c", "3", "-i", "0.1", "-W", "1"));
-    struct arrival got[3];
     sl_step("the test answers each probe twice, each after two datagrams that answer no probe");
-    int count = serve_probes(fd, 3, TWICE | FOREIGN, 0, 0, got, 5);
-    expect_probes(p, got, count, 3, 56);
-    sl_expect_exit(p, 0);
-    char addr[32];
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
-    int n = reply_lines(p, 56, addr, 3);
-    sl_expect(n == 3, "3 reply lines, one per probe", "%d:\n%s", n, sl_out(p));
-    expect_summary(p, 3, 3, "0");
-    close(fd);
+    struct served r = {.faults = "seed=4,eintr=0.3",
+                       .args = SL_ARGS("-c", "3", "-i", "0.1", "-W", "1"),
+                       .probes = 3,
+                       .size = 56,
+                       .how = TWICE | FOREIGN};
+    ping_served(&r);
+    sl_expect_exit(r.p, 0);
+    int n = reply_lines(r.p, 56, r.addr, 3);
+    sl_expect(n == 3, "3 reply lines, one per probe", "%d:\n%s", n, sl_out(r.p));
+    expect_summary(r.p, 3, 3, "0");
+    close(r.fd);
 }
 
 GRADED(ping_refused, 3, "nobody on the port: one line saying \"connection refused\", exit 1, at once",
@@ -624,22 +642,20 @@ GRADED(ping_timeout, 2,
        "one gives up at start + (N-1) x interval + W; then print the summary, exit 1 when no "
        "reply came. Chapter: 'Timeouts and loss'." FROM_LESSON_02)
 {
-    int port;
-    int fd = sl_udp_bind("127.0.0.1", &port);
-    sl_step("the test's UDP socket on port %d never answers", port);
-    struct sl_proc *p = ping_start("127.0.0.1", port, NULL, SL_ARGS("-c", "3", "-i", "0.2", "-W", "0.8"));
-    struct arrival got[3];
-    expect_probes(p, got, serve_probes(fd, 3, SILENT, 0, 0, got, 5), 3, 56);
-    int st = sl_wait_exit(p, 10);
-    double took = sl_now() - got[0].at; /* from the first probe, as the kernel saw it arrive */
+    sl_step("the test's server never answers");
+    struct served r = {
+        .args = SL_ARGS("-c", "3", "-i", "0.2", "-W", "0.8"), .probes = 3, .size = 56, .how = SILENT};
+    ping_served(&r);
+    int st = sl_wait_exit(r.p, 10);
+    double took = sl_now() - r.got[0].at; /* from the first probe, as the kernel saw it arrive */
     sl_expect(WIFEXITED(st) && WEXITSTATUS(st) == 1, "exit code 1 (no reply)", "status %d", st);
     sl_expect(took >= 0.4 + 0.8 - 0.05 && took < 0.4 + 0.8 + sl_deadline(0.8),
               "udp_ping to end 1.2 s after its first probe (the last one at 0.4 s, plus -W 0.8)",
               "it ended %.2f s after", took);
-    sl_expect(sl_count_lines(sl_out(p), "no reply within 0.8 s") == 3,
-              "3 lines \"seq=K: no reply within 0.8 s\"", "%s", sl_out(p));
-    expect_summary(p, 3, 0, "100");
-    close(fd);
+    sl_expect(sl_count_lines(sl_out(r.p), "no reply within 0.8 s") == 3,
+              "3 lines \"seq=K: no reply within 0.8 s\"", "%s", sl_out(r.p));
+    expect_summary(r.p, 3, 0, "100");
+    close(r.fd);
 }
 
 GRADED(ping_pacing, 3, "probes leave on a fixed grid (-i 0.2) even when every reply comes late",
@@ -648,30 +664,29 @@ GRADED(ping_pacing, 3, "probes leave on a fixed grid (-i 0.2) even when every re
        "the reply's delay to every gap and the stream drifts. Chapter: 'Pacing on a grid'." FROM_LESSON_02)
 {
     enum { N = 8 };
-    int port;
-    int fd = sl_udp_bind("127.0.0.1", &port);
-    double delay = sl_deadline(0.2);
     char wait[16];
     snprintf(wait, sizeof wait, "%.1f", sl_deadline(2.0));
-    sl_step("the test answers each probe %.2f s late", delay);
-    struct sl_proc *p = ping_start("127.0.0.1", port, NULL, SL_ARGS("-c", "8", "-i", "0.2", "-W", wait));
-    struct arrival got[N];
-    int count = serve_probes(fd, N, LATE, delay, 0, got, 6);
-    expect_probes(p, got, count, N, 56);
-    sl_expect_exit(p, 0);
+    struct served r = {.args = SL_ARGS("-c", "8", "-i", "0.2", "-W", wait),
+                       .probes = N,
+                       .size = 56,
+                       .how = LATE,
+                       .delay = sl_deadline(0.2)};
+    sl_step("the test answers each probe %.2f s late", r.delay);
+    ping_served(&r);
+    sl_expect_exit(r.p, 0);
     char gaps[256] = "";
     for (int i = 1; i < N; i++)
         snprintf(gaps + strlen(gaps), sizeof gaps - strlen(gaps), "%s%.3f", i > 1 ? " " : "",
-                 got[i].at - got[i - 1].at);
-    double span = got[N - 1].at - got[0].at, grid = (N - 1) * 0.2;
+                 r.got[i].at - r.got[i - 1].at);
+    double span = r.got[N - 1].at - r.got[0].at, grid = (N - 1) * 0.2;
     sl_step("the gaps between probes, as the kernel saw them arrive: %s s", gaps);
     sl_expect(span >= grid - 0.03, "7 gaps of 0.2 s: the last probe 1.4 s after the first, not sooner",
               "%.3f s (gaps %s)", span, gaps);
     sl_expect(span < grid + sl_deadline(0.4),
               "7 gaps of 0.2 s: the last probe 1.4 s after the first, no drift",
               "%.3f s (gaps %s): each gap grew by the reply's delay?", span, gaps);
-    expect_summary(p, N, N, "0");
-    close(fd);
+    expect_summary(r.p, N, N, "0");
+    close(r.fd);
 }
 
 GRADED(ping_ipv6, 2, "udp_ping ::1: replies from socat over IPv6, and connection refused over IPv6",
@@ -715,13 +730,10 @@ GRADED(ping_usage, 2, "udp_ping: -c 0, a negative -i, -W 0, -s 5, port 0 or 7000
     struct sl_proc *h = sl_run("udp_ping", "--help", NULL);
     sl_expect_exit(h, 0);
     sl_expect_contains(sl_out(h), "usage", "udp_ping --help's output");
-    int port;
-    int fd = sl_udp_bind("127.0.0.1", &port);
     sl_step("the smallest values that are not errors: -c 1 -i 0 -s 10");
-    struct sl_proc *p = ping_start("127.0.0.1", port, NULL, SL_ARGS("-c", "1", "-i", "0", "-s", "10"));
-    struct arrival got[1];
-    expect_probes(p, got, serve_probes(fd, 1, ANSWER, 0, 0, got, 5), 1, 10);
-    sl_expect_exit(p, 0);
-    expect_summary(p, 1, 1, "0");
-    close(fd);
+    struct served r = {.args = SL_ARGS("-c", "1", "-i", "0", "-s", "10"), .probes = 1, .size = 10};
+    ping_served(&r);
+    sl_expect_exit(r.p, 0);
+    expect_summary(r.p, 1, 1, "0");
+    close(r.fd);
 }
