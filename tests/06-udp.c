@@ -81,6 +81,22 @@ static void echo_stop(struct sl_proc *p)
     sl_expect_exit(p, 0);
 }
 
+/* socat as a client of udp_echo at ADDRESS ("UDP:127.0.0.1",
+ * "UDP6:[::1]") and port: it sends `line` (one datagram) and must get it
+ * back; then the echo logs "echoed N bytes to `logged`..." */
+static void socat_client(const char *address, int port, const char *line, struct sl_proc *echo,
+                         const char *logged)
+{
+    char addr[64], want[96];
+    snprintf(addr, sizeof addr, "%s:%d", address, port);
+    struct sl_proc *c = sl_start("socat", "-t", "5", "-", addr, NULL);
+    sl_write(c, line);
+    sl_expect_out(c, line, strlen(line), 5);
+    sl_close_stdin(c);
+    snprintf(want, sizeof want, "echoed %zu bytes to %s", strlen(line), logged);
+    sl_wait_line(echo, want, 5);
+}
+
 /* ---- helpers: udp_ping --------------------------------------------------- */
 
 /* socat as a UDP echo server on loopback (`six`: ::1); its port. socat's
@@ -325,13 +341,7 @@ GRADED(echo_socat, 3, "udp_echo prints its port, and socat as a client gets its 
 {
     int port;
     struct sl_proc *e = echo_start("-4", NULL, &port);
-    char addr[64];
-    snprintf(addr, sizeof addr, "UDP:127.0.0.1:%d", port);
-    struct sl_proc *c = sl_start("socat", "-t", "5", "-", addr, NULL);
-    sl_write(c, "hello, udp\n");
-    sl_expect_out(c, "hello, udp\n", 11, 5);
-    sl_close_stdin(c);
-    sl_wait_line(e, "echoed 11 bytes to 127.0.0.1:", 5);
+    socat_client("UDP:127.0.0.1", port, "hello, udp\n", e, "127.0.0.1:");
     echo_stop(e);
 }
 
@@ -464,13 +474,7 @@ GRADED(echo_ipv6, 2, "udp_echo -6 serves IPv6 clients (socat, the peer) on [::]"
     sl_need_ipv6();
     int port;
     struct sl_proc *e = echo_start("-6", NULL, &port);
-    char addr[64];
-    snprintf(addr, sizeof addr, "UDP6:[::1]:%d", port);
-    struct sl_proc *c = sl_start("socat", "-t", "5", "-", addr, NULL);
-    sl_write(c, "over six\n");
-    sl_expect_out(c, "over six\n", 9, 5);
-    sl_close_stdin(c);
-    sl_wait_line(e, "echoed 9 bytes to [::1]:", 5);
+    socat_client("UDP6:[::1]", port, "over six\n", e, "[::1]:");
     struct sl_proc *t =
         sl_peer("-6", "-s", "v6", "-w", "0.5", "udp", "::1", port_text(port), "trickle", NULL);
     sl_wait_err(t, "peer: sent 2 datagrams (2 bytes), received 2 (2 bytes)", 5);
