@@ -124,9 +124,10 @@ enum {
 
 /* One probe as the test's server saw it. */
 struct arrival {
-    int seq;    /* the first two bytes, big-endian */
-    size_t len; /* its length */
-    double at;  /* when the kernel received it (sl_now()'s clock) */
+    int seq;       /* the first two bytes, big-endian */
+    size_t len;    /* its length */
+    long bad_fill; /* the first byte from 10 on that is not its index & 0xff, or -1 */
+    double at;     /* when the kernel received it (sl_now()'s clock) */
 };
 
 /* A reply waiting for its time. */
@@ -211,7 +212,11 @@ static int serve_probes(int fd, int n, int how, double delay, double stale_after
         if (len < 0 || count >= n)
             continue;
         struct arrival *a = &got[count++];
-        *a = (struct arrival){.seq = len >= 2 ? buf[0] << 8 | buf[1] : -1, .len = (size_t)len, .at = at};
+        *a = (struct arrival){
+            .seq = len >= 2 ? buf[0] << 8 | buf[1] : -1, .len = (size_t)len, .bad_fill = -1, .at = at};
+        for (ssize_t i = 10; i < len && i < (ssize_t)sizeof buf && a->bad_fill < 0; i++)
+            if (buf[i] != (unsigned char)(i & 0xff))
+                a->bad_fill = (long)i;
         sl_step("probe %d came: %zd bytes, seq %d (its first two bytes, big-endian)", count, len, a->seq);
         plan_reply(q, &nq, how, delay, stale_after, buf, a, &from);
     }
@@ -233,6 +238,8 @@ static void expect_probes(struct sl_proc *p, const struct arrival *got, int coun
             sl_fail(expected, "%zu bytes with seq %d (bytes 0x%02x 0x%02x)%s", got[i].len, got[i].seq,
                     got[i].seq >= 0 ? got[i].seq >> 8 : 0, got[i].seq >= 0 ? got[i].seq & 0xff : 0,
                     got[i].seq == (i + 1) << 8 ? ": is htons missing?" : "");
+        sl_expect(got[i].bad_fill < 0, "the filler after the 10-byte header: byte i is i & 0xff (probe.h)",
+                  "probe %d: byte %ld is wrong", i + 1, got[i].bad_fill);
     }
 }
 

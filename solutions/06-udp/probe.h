@@ -3,13 +3,14 @@
  *
  *     0       2                      10                    SIZE
  *     +-------+----------------------+---------------------+
- *     |  seq  |  send time (ns)      |  filler: 0x00 0x01 ... |
+ *     |  seq  |  send time (ns)      |  filler: 0x0a 0x0b ... |
  *     +-------+----------------------+---------------------+
  *
  * seq: 16 bits, network byte order (big-endian), 1 for the first probe, as
  * RTP's sequence number (lesson 14). send time: the sender's
  * CLOCK_MONOTONIC in nanoseconds, 64 bits, network byte order; only the
- * sender reads it back. An echo server returns the payload unchanged, so
+ * sender reads it back. Filler byte i is i & 0xff (0x0a at byte 10), so
+ * that a cut or mangled probe shows. An echo server returns the payload unchanged, so
  * the reply says which probe it answers and when that probe left.
  */
 #ifndef SOCKLAB_PROBE_H
