@@ -20,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -527,7 +528,11 @@ GRADED(echo_usage, 1, "udp_echo: a bad port, an unknown option, -4 with -6: one 
     struct sl_proc *e = echo_start("-4", NULL, &port);
     struct sl_proc *again = sl_start("udp_echo", "-4", port_text(port), NULL);
     sl_close_stdin(again);
+    char want[80];
+    snprintf(want, sizeof want, "udp_echo: bind 0.0.0.0:%d: Address already in use\n", port);
     sl_expect_error(again, 1, "Address already in use");
+    sl_expect(strcmp(sl_err(again), want) == 0, "exactly this error line: the call, the address, the reason",
+              "\"%s\"", sl_err(again));
     echo_stop(e);
 }
 
@@ -647,6 +652,33 @@ GRADED(ping_refused, 3, "nobody on the port: one line saying \"connection refuse
     sl_expect_contains(sl_out(p), " 0 received, 100% packet loss", "udp_ping's summary");
 }
 
+GRADED(ping_bad_host, 1,
+       "a host that does not resolve, or has no route: one line naming it and the reason, exit 1",
+       "getaddrinfo returns an error code, not -1 with errno: say \"getaddrinfo HOST: \" and "
+       "gai_strerror(rc). A UDP connect() sends nothing but looks up the route: with none it fails "
+       "(ENETUNREACH); say \"connect ADDR: \" and strerror(errno). Chapter: 'Connected UDP and ICMP "
+       "errors'." FROM_LESSON_02)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV}, *res;
+    int rc = getaddrinfo("bad..host", "7", &hints, &res);
+    if (rc == 0) {
+        freeaddrinfo(res);
+        sl_skip("bad..host resolves on this machine");
+    }
+    char want[160];
+    snprintf(want, sizeof want, "udp_ping: getaddrinfo bad..host: %s\n", gai_strerror(rc));
+    struct sl_proc *p = sl_run("udp_ping", "bad..host", "7", NULL);
+    sl_expect_error(p, 1, "bad..host");
+    sl_expect(strcmp(sl_err(p), want) == 0, "exactly this error line", "\"%s\"", sl_err(p));
+    if (!sl_sandboxed()) {
+        sl_step("not in the sandbox: 203.0.113.1 may have a route here, so that half is not run");
+        return;
+    }
+    sl_step("in the sandbox only loopback has a route: 203.0.113.1 (documentation) has none");
+    p = sl_run("udp_ping", "203.0.113.1", "7", "-c", "1", NULL);
+    sl_expect_error(p, 1, "connect 203.0.113.1:7: Network is unreachable");
+}
+
 GRADED(ping_timeout, 2,
        "a silent server: each probe times out after -W, and udp_ping ends on time with exit 1",
        "Each probe waits at most -W seconds from its own send time, all on one clock: the last "
@@ -657,6 +689,7 @@ GRADED(ping_timeout, 2,
     struct served r = {
         .args = SL_ARGS("-c", "3", "-i", "0.2", "-W", "0.8"), .probes = 3, .size = 56, .how = SILENT};
     ping_served(&r);
+    sl_wait_blocked(r.p, 0.5); /* waiting for the last reply: asleep in ppoll, not spinning */
     int st = sl_wait_exit(r.p, 10);
     double took = sl_now() - r.got[0].at; /* from the first probe, as the kernel saw it arrive */
     sl_expect(WIFEXITED(st) && WEXITSTATUS(st) == 1, "exit code 1 (no reply)", "status %d", st);
