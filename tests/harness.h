@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 /* ---- declaring graded tests ------------------------------------------- */
@@ -397,6 +398,17 @@ void sl_hosts_table(void);
 /* A fresh directory for this test, removed when it ends. */
 const char *sl_tmpdir(void);
 
+/* ---- UDP, the test as a server ------------------------------------------
+ * (added with lesson 06) */
+
+/* One datagram within the deadline, and who sent it (to answer it with
+ * sendto): its full length (MSG_TRUNC: more than cap if it was cut), the
+ * sender into *from, and when `when` is not NULL the time the kernel
+ * received it (SIOCGSTAMP) on sl_now()'s clock, so that a test measures
+ * a sender's pacing without its own delays; -1 if none came. */
+ssize_t sl_udp_recvfrom(int fd, void *buf, size_t cap, struct sockaddr_storage *from, double *when,
+                        double seconds);
+
 /* ---- where a failure happened --------------------------------------------
  * Each call that can fail the test first notes the test's own file and
  * line, which the report shows ("at: tests/03-bind-and-ports.c:212") and
@@ -455,6 +467,7 @@ void sl_here(const char *file, int line);
 #define sl_private_hosts(...) SL_AT_(sl_private_hosts(__VA_ARGS__))
 #define sl_hosts_table(...) SL_AT_(sl_hosts_table(__VA_ARGS__))
 #define sl_tmpdir(...) SL_AT_(sl_tmpdir(__VA_ARGS__))
+#define sl_udp_recvfrom(...) SL_AT_(sl_udp_recvfrom(__VA_ARGS__))
 #endif
 
 #endif

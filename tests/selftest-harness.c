@@ -11,6 +11,9 @@
  */
 #include "harness.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,6 +307,57 @@ CHECK(peer_udp, "peer: UDP to socat's echo, a flood of datagrams, and an ICMP po
     close(sl_udp_bind("127.0.0.1", &closed)); /* a UDP port nobody has */
     struct sl_proc *r = sl_peer("-s", "ping", "udp", "127.0.0.1", text_port(closed), "send", NULL);
     sl_wait_err(r, "then connection refused (ICMP port unreachable)", 5);
+}
+
+CHECK(peer_udp_modes, "peer: UDP trickle (a datagram per byte), seeded garbage and a bigframe datagram, "
+                      "as a UDP socket of the check sees them (sl_udp_recvfrom)")
+{
+    int port;
+    int fd = sl_udp_bind("127.0.0.1", &port);
+    struct sl_proc *t =
+        sl_peer("-s", "hello", "-w", "0.2", "udp", "127.0.0.1", text_port(port), "trickle", NULL);
+    for (int i = 0; i < 5; i++) { /* not socat's EXEC:cat: its pipe would merge them */
+        char c[8];
+        ssize_t n = sl_udp_recv(fd, c, sizeof c, 5);
+        sl_expect(n == 1 && c[0] == "hello"[i], "one datagram per byte, in order", "%zd bytes", n);
+    }
+    sl_wait_err(t, "peer: sent 5 datagrams (5 bytes), received 0 (0 bytes), then silence", 5);
+
+    struct sl_proc *g[2];
+    char first[2][4096];
+    ssize_t firstlen[2];
+    for (int i = 0; i < 2; i++) {
+        g[i] = sl_peer("-c", "3", "-n", "4000", "-S", "7", "-w", "0.2", "udp", "127.0.0.1", text_port(port),
+                       "garbage", NULL);
+        int peer_port = sl_peer_ready(g[i], 5);
+        struct sockaddr_storage from;
+        double when;
+        firstlen[i] = sl_udp_recvfrom(fd, first[i], sizeof first[i], &from, &when, 5);
+        sl_expect(firstlen[i] >= 0 && firstlen[i] <= 4000, "a garbage datagram of at most -n bytes", "%zd",
+                  firstlen[i]);
+        sl_expect(ntohs(((struct sockaddr_in *)&from)->sin_port) == peer_port,
+                  "sl_udp_recvfrom to name the peer's port", "port %d, peer %d",
+                  ntohs(((struct sockaddr_in *)&from)->sin_port), peer_port);
+        sl_expect(when <= sl_now() && when > sl_now() - 5, "the kernel's arrival time, on sl_now()'s clock",
+                  "%.3f (now %.3f)", when, sl_now());
+        char rest[4096];
+        for (int k = 1; k < 3; k++)
+            sl_expect(sl_udp_recv(fd, rest, sizeof rest, 5) >= 0, "the other garbage datagrams", "none");
+        sl_wait_err(g[i], "peer: sent 3 datagrams", 5);
+    }
+    sl_expect(firstlen[0] == firstlen[1] && memcmp(first[0], first[1], (size_t)firstlen[0]) == 0,
+              "the same garbage for the same seed", "%zd and %zd bytes, or other bytes", firstlen[0],
+              firstlen[1]);
+
+    struct sl_proc *b = sl_peer("-w", "0.2", "udp", "127.0.0.1", text_port(port), "bigframe", NULL);
+    static unsigned char big[70000];
+    ssize_t n = sl_udp_recv(fd, big, sizeof big, 5);
+    sl_expect(n == 65507, "one datagram of 65507 bytes (the most IPv4 carries)", "%zd", n);
+    sl_expect(big[0] == 0 && big[1] == 1 && big[2] == 0 && big[3] == 1,
+              "a frame length of 65537 (-m 65536, plus one), big-endian", "%02x %02x %02x %02x", big[0],
+              big[1], big[2], big[3]);
+    sl_wait_err(b, "peer: sent 1 datagrams (65507 bytes), received 0", 5);
+    close(fd);
 }
 
 CHECK(peer_ipv6_usage, "peer: over IPv6 through getaddrinfo; a usage error is one line and exit code 2")

@@ -16,8 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- addresses ----------------------------------------------------------- */
@@ -208,6 +212,8 @@ int sl_udp_bind(const char *host, int *port)
     if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0 ||
         getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
         sl_fail("the test to bind a UDP socket", "%s: %s", host, strerror(errno));
+    int one = 1; /* stamp each datagram on arrival, for sl_udp_recvfrom's `when` */
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof one);
     if (port)
         *port = port_of(&ss);
     sl_step("the test bound a UDP socket to %s port %d", host, port_of(&ss));
@@ -443,4 +449,38 @@ const char *sl_tcp_state(const char *local, const char *remote, char *buf, size_
         }
     }
     return NULL;
+}
+
+/* ---- UDP, the test as a server ------------------------------------------------ */
+
+/* The kernel's arrival time of the datagram fd received last (SIOCGSTAMP,
+ * on the time of day), moved onto sl_now()'s clock; sl_now() if unknown. */
+static double arrival_time(int fd)
+{
+    struct timeval tv;
+    struct timespec real;
+    double now = sl_now();
+    if (ioctl(fd, SIOCGSTAMP, &tv) < 0 || clock_gettime(CLOCK_REALTIME, &real) < 0)
+        return now;
+    double age = (double)real.tv_sec + real.tv_nsec / 1e9 - ((double)tv.tv_sec + tv.tv_usec / 1e6);
+    return age >= 0 && age < 60 ? now - age : now;
+}
+
+ssize_t sl_udp_recvfrom(int fd, void *buf, size_t cap, struct sockaddr_storage *from, double *when,
+                        double seconds)
+{
+    double until = sl_now() + sl_deadline(seconds);
+    for (;;) {
+        if (!wait_fd(fd, POLLIN, until))
+            return -1;
+        socklen_t len = sizeof *from;
+        ssize_t n = recvfrom(fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)from, &len);
+        if (n >= 0) {
+            if (when)
+                *when = arrival_time(fd);
+            return n;
+        }
+        if (errno != EAGAIN && errno != EINTR)
+            sl_fail("a datagram", "recvfrom: %s", strerror(errno));
+    }
 }
