@@ -391,6 +391,15 @@ void sl_hosts_table(void);
 /* A fresh directory for this test, removed when it ends. */
 const char *sl_tmpdir(void);
 
+/* ---- the wire ------------------------------------------------------------ */
+
+/* Save what the test's loopback carried so far (the packets the wire
+ * capture keeps: the last 512, 256 bytes of each) as a classic pcap file
+ * at path, for tshark -r to decode beside a program's own reading. Returns
+ * how many packets it holds. Skips the test when there is no capture (no
+ * sandbox); fails it when the file cannot be written. */
+int sl_wire_save(const char *path);
+
 /* ---- where a failure happened --------------------------------------------
  * Each call that can fail the test first notes the test's own file and
  * line, which the report shows ("at: tests/03-bind-and-ports.c:212") and
@@ -448,6 +457,7 @@ void sl_here(const char *file, int line);
 #define sl_private_hosts(...) SL_AT_(sl_private_hosts(__VA_ARGS__))
 #define sl_hosts_table(...) SL_AT_(sl_hosts_table(__VA_ARGS__))
 #define sl_tmpdir(...) SL_AT_(sl_tmpdir(__VA_ARGS__))
+#define sl_wire_save(...) SL_AT_(sl_wire_save(__VA_ARGS__))
 #endif
 
 #endif

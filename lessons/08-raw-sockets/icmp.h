@@ -47,14 +47,14 @@ ssize_t icmp_build_echo(uint8_t *buf, size_t cap, uint16_t id, uint16_t seq, con
 
 /* What an IPv4 header says (the fields a program here reads). */
 struct ip_info {
-    size_t header_len;      /* IHL * 4: 20 to 60 */
-    size_t total_len;       /* the header's total length field */
-    uint8_t ttl, protocol;  /* protocol: IPPROTO_ICMP, IPPROTO_UDP ... */
-    uint16_t id;            /* identification */
-    bool dont_fragment;     /* the DF flag */
-    bool more_fragments;    /* the MF flag */
-    uint16_t frag_offset;   /* in bytes */
-    bool checksum_ok;       /* the header's own checksum */
+    size_t header_len;     /* IHL * 4: 20 to 60 */
+    size_t total_len;      /* the header's total length field */
+    uint8_t ttl, protocol; /* protocol: IPPROTO_ICMP, IPPROTO_UDP ... */
+    uint16_t id;           /* identification */
+    bool dont_fragment;    /* the DF flag */
+    bool more_fragments;   /* the MF flag */
+    uint16_t frag_offset;  /* in bytes */
+    bool checksum_ok;      /* the header's own checksum */
     struct in_addr src, dst;
 };
 
@@ -69,11 +69,11 @@ int ip_parse_header(const uint8_t *pkt, size_t len, struct ip_info *out);
 /* What an ICMP message says, for myping. */
 struct icmp_reply {
     uint8_t type, code;
-    uint16_t id, seq;      /* echo: its own; an error (3, 11): the request's it quotes */
-    bool checksum_ok;      /* the ICMP checksum over the whole message */
-    bool has_ip;           /* ip below is filled (a raw socket's packet) */
-    struct ip_info ip;     /* the outer IPv4 header */
-    size_t icmp_len;       /* the ICMP message's length, header included */
+    uint16_t id, seq;  /* echo: its own; an error (3, 11): the request's it quotes */
+    bool checksum_ok;  /* the ICMP checksum over the whole message */
+    bool has_ip;       /* ip below is filled (a raw socket's packet) */
+    struct ip_info ip; /* the outer IPv4 header */
+    size_t icmp_len;   /* the ICMP message's length, header included */
 };
 
 /* Parse an ICMP message: with_ip true, len bytes at pkt start with the

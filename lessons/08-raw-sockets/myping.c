@@ -344,8 +344,12 @@ static int ping_receive(struct pinger *p)
     struct sockaddr_in from;
     char control[64];
     struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
-    struct msghdr msg = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
-                         .msg_control = control, .msg_controllen = sizeof control};
+    struct msghdr msg = {.msg_name = &from,
+                         .msg_namelen = sizeof from,
+                         .msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control,
+                         .msg_controllen = sizeof control};
     struct icmp_reply r;
     char addr[INET_ADDRSTRLEN] = "?";
     /* TODO: recvmsg (EINTR and EAGAIN: return 0), note the time,
@@ -377,7 +381,8 @@ static void ping_summary(const struct pinger *p, const char *host, double elapse
         printf(", +%ld corrupted", p->corrupted);
     if (p->errors)
         printf(", +%ld errors", p->errors);
-    double loss = p->transmitted ? (double)(p->transmitted - p->received) * 100.0 / (double)p->transmitted : 0;
+    double loss =
+        p->transmitted ? (double)(p->transmitted - p->received) * 100.0 / (double)p->transmitted : 0;
     printf(", %g%% packet loss, time %.0fms\n", (float)loss, elapsed * 1000.0);
     if (p->received > 0) {
         double avg = p->rtt_sum / (double)p->received;

@@ -9,8 +9,9 @@
  * the arrival is printed), and prints it in one line of KEY=VALUE fields:
  *
  *     udp src=127.0.0.1:40112 dst=127.0.0.1:5000 ttl=64 id=0x1c2d iplen=33 df=1 ipsum=ok len=13 sum=ok
- *     icmp src=127.0.0.1 dst=127.0.0.1 ttl=64 id=0x0000 iplen=84 df=1 ipsum=ok type=8 code=0 sum=ok echo=1234/1
- *     tcp src=127.0.0.1:5000 dst=127.0.0.1:40112 ttl=64 id=0x0000 iplen=52 df=1 ipsum=ok flags=SA seq=... ack=... win=65483 sum=partial
+ *     icmp src=127.0.0.1 dst=127.0.0.1 ttl=64 id=0x0000 iplen=84 df=1 ipsum=ok type=8 code=0 sum=ok
+ * echo=1234/1 tcp src=127.0.0.1:5000 dst=127.0.0.1:40112 ttl=64 id=0x0000 iplen=52 df=1 ipsum=ok flags=SA
+ * seq=... ack=... win=65483 sum=partial
  *
  * A checksum is ok, bad, none (a UDP checksum of 0: not computed) or
  * partial: the kernel leaves a loopback packet's UDP or TCP checksum to
@@ -172,14 +173,15 @@ static void print_transport(const struct ip_info *ip, const uint8_t *t, size_t n
                src, be16(t), dst, be16(t + 2), ip->ttl, ip->id, ip->total_len, df, ipsum, k ? flags : "-",
                be32(t + 4), be32(t + 8), be16(t + 14), sum_word(partial, transport_checksum(ip, t, n)));
     } else if (ip->protocol == IPPROTO_ICMP && n >= ICMP_HEADER_LEN) {
-        printf("icmp src=%s dst=%s ttl=%u id=0x%04x iplen=%zu df=%s ipsum=%s type=%u code=%u sum=%s", src, dst,
-               ip->ttl, ip->id, ip->total_len, df, ipsum, t[0], t[1], sum_word(false, inet_checksum(t, n)));
+        printf("icmp src=%s dst=%s ttl=%u id=0x%04x iplen=%zu df=%s ipsum=%s type=%u code=%u sum=%s", src,
+               dst, ip->ttl, ip->id, ip->total_len, df, ipsum, t[0], t[1],
+               sum_word(false, inet_checksum(t, n)));
         if (t[0] == ICMP_TYPE_ECHO_REQUEST || t[0] == ICMP_TYPE_ECHO_REPLY)
             printf(" echo=%u/%u", be16(t + 4), be16(t + 6));
         printf("\n");
     } else {
-        printf("ip src=%s dst=%s ttl=%u id=0x%04x iplen=%zu df=%s ipsum=%s proto=%u short\n", src, dst, ip->ttl,
-               ip->id, ip->total_len, df, ipsum, ip->protocol);
+        printf("ip src=%s dst=%s ttl=%u id=0x%04x iplen=%zu df=%s ipsum=%s proto=%u short\n", src, dst,
+               ip->ttl, ip->id, ip->total_len, df, ipsum, ip->protocol);
     }
 }
 
@@ -201,8 +203,12 @@ static int sniff_one(int fd, const struct options *opt)
         struct cmsghdr align;
     } control;
     struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
-    struct msghdr msg = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
-                         .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+    struct msghdr msg = {.msg_name = &from,
+                         .msg_namelen = sizeof from,
+                         .msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
     /* TODO: recvmsg (EINTR: return 0); skip a packet whose
      * from.sll_pkttype is PACKET_OUTGOING (lo shows each packet twice);
      * ip_parse_header (skip what it refuses); skip a fragment that is not

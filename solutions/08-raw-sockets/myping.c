@@ -260,7 +260,8 @@ static int ping_open(struct pinger *p)
     if (p->fd == -1)
         return errno == EACCES || errno == EPERM ? no_socket_error(raw_errno, errno)
                                                  : cli_error("socket SOCK_DGRAM IPPROTO_ICMP:");
-    fprintf(stderr, "myping: no CAP_NET_RAW for a raw socket: using an ICMP ping socket (SOCK_DGRAM) instead\n");
+    fprintf(stderr,
+            "myping: no CAP_NET_RAW for a raw socket: using an ICMP ping socket (SOCK_DGRAM) instead\n");
     int one = 1;
     if (setsockopt(p->fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof one) == -1) {
         cli_error("setsockopt IP_RECVTTL:");
@@ -418,8 +419,12 @@ static int ping_receive(struct pinger *p)
     struct sockaddr_in from;
     char control[64];
     struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
-    struct msghdr msg = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
-                         .msg_control = control, .msg_controllen = sizeof control};
+    struct msghdr msg = {.msg_name = &from,
+                         .msg_namelen = sizeof from,
+                         .msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control,
+                         .msg_controllen = sizeof control};
     struct icmp_reply r;
     char addr[INET_ADDRSTRLEN] = "?";
     /* TODO: recvmsg (EINTR and EAGAIN: return 0), note the time,
@@ -470,7 +475,8 @@ static void ping_summary(const struct pinger *p, const char *host, double elapse
         printf(", +%ld corrupted", p->corrupted);
     if (p->errors)
         printf(", +%ld errors", p->errors);
-    double loss = p->transmitted ? (double)(p->transmitted - p->received) * 100.0 / (double)p->transmitted : 0;
+    double loss =
+        p->transmitted ? (double)(p->transmitted - p->received) * 100.0 / (double)p->transmitted : 0;
     printf(", %g%% packet loss, time %.0fms\n", (float)loss, elapsed * 1000.0);
     if (p->received > 0) {
         double avg = p->rtt_sum / (double)p->received;
