@@ -79,8 +79,10 @@ static bool ping_groups(long *lo, long *hi)
  * capabilities, its stdin closed. */
 static struct sl_proc *start(const char *prog, const char *const *args, unsigned long long caps)
 {
-    struct sl_proc *p = sl_startx(
-        &(struct sl_opts){.prog = prog, .args = args, .keep_caps = caps, .env = SL_ARGS("HOME=/tmp")});
+    /* tshark wants a HOME it may write its settings under: the test's private /tmp */
+    const char *const *env = strcmp(prog, "tshark") == 0 ? SL_ARGS("HOME=/tmp") : NULL;
+    struct sl_proc *p =
+        sl_startx(&(struct sl_opts){.prog = prog, .args = args, .keep_caps = caps, .env = env});
     sl_close_stdin(p);
     return p;
 }
@@ -141,14 +143,15 @@ struct summary {
 
 /* Read the summary of who's output into *s; fails when it is not there in
  * ping's format. */
-static void read_summary(const char *who, const char *out, struct summary *s)
+static void read_summary(const char *who, struct sl_proc *p, struct summary *s)
 {
     char line[512];
+    const char *out = sl_out(p);
     memset(s, 0, sizeof *s);
     if (!sl_find_line(out, " packets transmitted, ", line, sizeof line) ||
         sscanf(line, "%ld packets transmitted, %ld received", &s->transmitted, &s->received) != 2)
         sl_fail("ping's summary line \"N packets transmitted, M received, ... packet loss, time Tms\"",
-                "no such line from %s:\n%s", who, out);
+                "no such line from %s; its output:\n%s\nits stderr:\n%s", who, out, sl_err(p));
     const char *d = strstr(line, ", +");
     for (; d; d = strstr(d + 1, ", +")) {
         long v = strtol(d + 3, NULL, 10);
@@ -291,11 +294,41 @@ static struct sl_proc *start_myping(const char *count, const char *interval, con
     return p;
 }
 
+/* The pid myping sees for itself (the last NSpid of /proc/PID/status: in
+ * the sandbox it runs in the test's own PID namespace), or -1. */
+static long own_pid(struct sl_proc *p)
+{
+    char path[64], line[256];
+    long pid = -1;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)sl_pid(p));
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "NSpid:", 6) == 0) {
+            char *last = strrchr(line, '\t');
+            pid = last ? strtol(last + 1, NULL, 10) : -1;
+        }
+    if (f)
+        fclose(f);
+    return pid;
+}
+
+/* While myping waits for replies: exactly stdin, stdout, stderr and its
+ * socket, fd 3, close-on-exec. */
+static void expect_one_socket(struct sl_proc *p)
+{
+    int n = sl_fd_count(p);
+    sl_expect(n == 4, "myping to hold 4 fds while it runs: stdin, stdout, stderr and its socket", "%d fds",
+              n);
+    long flags = sl_fd_flags(p, 3);
+    sl_expect(flags >= 0 && (flags & O_CLOEXEC), "its socket, fd 3, close-on-exec (SOCK_CLOEXEC)",
+              "flags 0%lo", flags);
+}
+
 /* Wait for myping's end and read its summary. */
 static void finish_myping(struct sl_proc *p, int code, struct summary *s)
 {
     sl_wait_exit(p, 20);
-    read_summary("myping", sl_out(p), s);
+    read_summary("myping", p, s);
     sl_expect_exit(p, code);
 }
 
@@ -306,9 +339,9 @@ static void side_by_side(const char *const *args, unsigned long long caps, struc
                          struct summary *mine, struct sl_proc **pp, struct sl_proc **mp)
 {
     *pp = run(caps ? "ping" : ping_without_file_caps(), args, caps, 30);
-    read_summary("ping", sl_out(*pp), ping);
+    read_summary("ping", *pp, ping);
     *mp = run("myping", args, caps, 30);
-    read_summary("myping", sl_out(*mp), mine);
+    read_summary("myping", *mp, mine);
 }
 
 /* Expect myping's counts to be ping's, and its RTTs of the same order. */
@@ -430,9 +463,12 @@ GRADED(foreign_id_ignored, 3,
     need_sandbox();
     int fd = responder_open();
     struct sl_proc *p = start_myping("2", "0.2", "2");
+    long pid = own_pid(p);
     struct request r;
     for (int i = 0; i < 2; i++) {
         next_request(fd, &r, 5);
+        sl_expect(pid < 0 || r.id == (uint16_t)pid,
+                  "the echo request's identifier to be myping's pid & 0xffff", "id %u, pid %ld", r.id, pid);
         send_reply(fd, &r, (uint16_t)(r.id ^ 0x5a5a), r.seq, REPLY_GOOD, 0);
         send_reply(fd, &r, (uint16_t)(r.id + 1), (uint16_t)(r.seq + 1), REPLY_GOOD, 0);
         send_reply(fd, &r, r.id, r.seq, REPLY_GOOD, 0);
@@ -501,6 +537,7 @@ GRADED(rtt_of_its_request, 3, "each reply's time is measured from ITS request: a
     struct sl_proc *p = start_myping("2", "0.4", "2");
     struct request r1, r2;
     next_request(fd, &r1, 5);
+    expect_one_socket(p);
     next_request(fd, &r2, 5); /* myping sends it 0.4 s after the first */
     send_reply(fd, &r1, r1.id, r1.seq, REPLY_GOOD, 0);
     send_reply(fd, &r2, r2.id, r2.seq, REPLY_GOOD, 0);
@@ -515,6 +552,12 @@ GRADED(rtt_of_its_request, 3, "each reply's time is measured from ITS request: a
     sl_expect(t2 >= 0 && t2 < t1, "icmp_seq=2's time shorter than icmp_seq=1's", "%.3f ms", t2);
     sl_expect(s.max >= 380.0 && s.min < s.max, "the rtt line to hold both (max >= 380 ms)",
               "min %.3f, max %.3f", s.min, s.max);
+    double avg = (t1 + t2) / 2, mdev = (t1 - t2) / 2; /* of two values: half their difference */
+    sl_expect(
+        s.avg > avg - 1 && s.avg < avg + 1 && s.mdev > mdev - 1 && s.mdev < mdev + 1,
+        "avg and mdev of the two times (mdev: the standard deviation, sqrt(sum of squares / n - avg^2))",
+        "avg %.3f mdev %.3f, for %.3f and %.3f ms (expected about %.3f and %.3f)", s.avg, s.mdev, t1, t2, avg,
+        mdev);
     close(fd);
 }
 
@@ -542,6 +585,83 @@ GRADED(hostile_replies, 2, "truncated replies, requests and garbage: myping neit
     close(fd);
 }
 
+/* Send an ICMP error (type, code) from 127.0.0.1 quoting request r as a
+ * router would: its IPv4 header, then its first 8 bytes of ICMP, with id. */
+static void send_error(int fd, const struct request *r, uint8_t type, uint8_t code, uint16_t id)
+{
+    uint8_t m[8 + 20 + 8] = {type, code};
+    uint8_t *q = m + 8;
+    q[0] = 0x45, q[2] = 0, q[3] = 84, q[8] = 64, q[9] = IPPROTO_ICMP;
+    uint32_t lo = htonl(INADDR_LOOPBACK);
+    memcpy(q + 12, &lo, 4), memcpy(q + 16, &lo, 4);
+    uint16_t qs = checksum(q, 20);
+    q[10] = (uint8_t)(qs >> 8), q[11] = (uint8_t)qs;
+    memcpy(q + 20, r->icmp, 8);
+    q[24] = (uint8_t)(id >> 8), q[25] = (uint8_t)id;
+    uint16_t c = checksum(m, sizeof m);
+    m[2] = (uint8_t)(c >> 8), m[3] = (uint8_t)c;
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = lo};
+    if (sendto(fd, m, sizeof m, 0, (struct sockaddr *)&to, sizeof to) != (ssize_t)sizeof m)
+        sl_fail("to send an ICMP error", "sendto: %s", strerror(errno));
+    sl_step("sent ICMP type %u code %u quoting echo request id=%u seq=%u", type, code, id, r->seq);
+}
+
+GRADED(errors_quoting_requests, 2,
+       "ICMP errors quoting its requests: \"From ... icmp_seq=N\" lines and \"+N errors\"; others' ignored",
+       "A destination unreachable (3) or time exceeded (11) message carries the IPv4 header and first 8 "
+       "bytes of "
+       "the request that failed: read the id and sequence from there (by that header's own IHL). Chapter: "
+       "'Matching replies'.")
+{
+    need_sandbox();
+    int fd = responder_open();
+    struct sl_proc *p = start_myping("2", "0.2", "1");
+    struct request r;
+    next_request(fd, &r, 5);
+    send_error(fd, &r, 3, 1, (uint16_t)(r.id ^ 0x0f0f)); /* another program's request */
+    send_error(fd, &r, 3, 1, r.id);
+    next_request(fd, &r, 5);
+    send_error(fd, &r, 11, 0, r.id);
+    struct summary s;
+    finish_myping(p, 1, &s);
+    sl_expect(s.transmitted == 2 && s.received == 0 && s.errors == 2 && s.loss == 100.0,
+              "\"2 packets transmitted, 0 received, +2 errors, 100% packet loss\"",
+              "%ld transmitted, %ld received, +%ld errors, %g%% loss", s.transmitted, s.received, s.errors,
+              s.loss);
+    sl_expect_contains(sl_out(p), "From 127.0.0.1 icmp_seq=1 Destination Unreachable",
+                       "myping's line for the error");
+    sl_expect_contains(sl_out(p), "From 127.0.0.1 icmp_seq=2 Time to live exceeded",
+                       "myping's line for the error");
+    close(fd);
+}
+
+GRADED(
+    eintr_retried, 2, "sendto and recvmsg failing with EINTR now and then: myping and sniff carry on",
+    "A system call interrupted before it moved anything fails with EINTR: call it again (a do ... while loop "
+    "for sendto; for recvmsg, return and let the loop come back).")
+{
+    need_sandbox();
+    struct sl_proc *sn = sl_startx(&(struct sl_opts){.prog = "sniff",
+                                                     .args = SL_ARGS("--icmp", "-c", "6"),
+                                                     .keep_caps = CAP_RAW,
+                                                     .faults = "seed=5,eintr=0.4"});
+    sl_close_stdin(sn);
+    sl_wait_err(sn, "listening on lo", 10);
+    struct sl_proc *p = sl_startx(&(struct sl_opts){.prog = "myping",
+                                                    .args = SL_ARGS("-c", "3", "-i", "0.2", "127.0.0.1"),
+                                                    .keep_caps = CAP_RAW,
+                                                    .faults = "seed=7,eintr=0.4"});
+    sl_close_stdin(p);
+    struct summary s;
+    finish_myping(p, 0, &s);
+    expect_counts(&s, 3, 3, 3);
+    sl_expect(s.duplicates == 0, "no duplicates", "+%ld duplicates", s.duplicates);
+    sl_wait_exit(sn, 10);
+    sl_expect_exit(sn, 0);
+    sl_expect(sl_count_lines(sl_out(sn), "icmp ") == 6, "6 icmp lines from sniff (3 requests, 3 replies)",
+              "%d:\n%s", sl_count_lines(sl_out(sn), "icmp "), sl_out(sn));
+}
+
 /* ---- without CAP_NET_RAW -------------------------------------------------- */
 
 GRADED(ping_socket_fallback, 3,
@@ -563,6 +683,10 @@ GRADED(ping_socket_fallback, 3,
     side_by_side(SL_ARGS("-c", "3", "-i", "0.2", "127.0.0.1"), 0, &ping, &mine, &pp, &mp);
     sl_expect_exit(mp, 0);
     expect_like_ping(&ping, &mine);
+    struct sl_proc *p = start("myping", SL_ARGS("-c", "2", "-i", "0.5", "127.0.0.1"), 0);
+    sl_wait_line(p, "icmp_seq=1 ", 10);
+    expect_one_socket(p);
+    sl_wait_exit(p, 10);
     sl_expect(sl_count_lines(sl_err(mp), "") == 1 && strstr(sl_err(mp), "ping socket"),
               "one line on stderr saying that it uses a ping socket", "\"%s\"", sl_err(mp));
     sl_expect_contains(sl_out(mp), "64 bytes from 127.0.0.1: icmp_seq=3 ttl=64 time=",
