@@ -73,6 +73,9 @@ static bool ping_groups(long *lo, long *hi)
     return ok;
 }
 
+static bool nth_line(const char *text, int n, char *buf, size_t len);
+static const char *field(const char *line, const char *key, char *buf, size_t len);
+
 /* ---- helpers: running the programs --------------------------------------- */
 
 /* Start prog (a lesson program or a real peer) with these arguments and
@@ -650,7 +653,7 @@ GRADED(
     struct sl_proc *p = sl_startx(&(struct sl_opts){.prog = "myping",
                                                     .args = SL_ARGS("-c", "3", "-i", "0.2", "127.0.0.1"),
                                                     .keep_caps = CAP_RAW,
-                                                    .faults = "seed=7,eintr=0.4"});
+                                                    .faults = "seed=9,eintr=0.4"});
     sl_close_stdin(p);
     struct summary s;
     finish_myping(p, 0, &s);
@@ -660,6 +663,15 @@ GRADED(
     sl_expect_exit(sn, 0);
     sl_expect(sl_count_lines(sl_out(sn), "icmp ") == 6, "6 icmp lines from sniff (3 requests, 3 replies)",
               "%d:\n%s", sl_count_lines(sl_out(sn), "icmp "), sl_out(sn));
+    for (int i = 0; i < 6; i++) { /* request and reply 1, then 2, then 3: each packet once */
+        char line[512], echo[32];
+        const char *slash = nth_line(sl_out(sn), i, line, sizeof line)
+                                ? strchr(field(line, "echo=", echo, sizeof echo), '/')
+                                : NULL;
+        sl_expect(slash && atoi(slash + 1) == i / 2 + 1,
+                  "each packet once: echo sequence numbers 1, 1, 2, 2, 3, 3", "line %d: \"%s\"", i + 1,
+                  slash ? line : "(none)");
+    }
 }
 
 /* ---- without CAP_NET_RAW -------------------------------------------------- */
