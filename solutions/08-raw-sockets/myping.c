@@ -410,6 +410,17 @@ static bool ping_is_ours(const struct pinger *p, const struct icmp_reply *r)
     END SKELETON */
 }
 
+/* What ping says for an ICMP error (type 3 or 11, by its code). */
+static const char *icmp_error_text(uint8_t type, uint8_t code)
+{
+    static const char *const unreachable[] = {"Destination Net Unreachable", "Destination Host Unreachable",
+                                              "Destination Protocol Unreachable",
+                                              "Destination Port Unreachable", "Frag needed and DF set"};
+    if (type == ICMP_TYPE_TIME_EXCEEDED)
+        return code == 1 ? "Frag reassembly time exceeded" : "Time to live exceeded";
+    return code < sizeof unreachable / sizeof unreachable[0] ? unreachable[code] : "Destination Unreachable";
+}
+
 /* Read one packet from p->fd and handle it: count and print a reply to us,
  * drop anything else (too short, not ICMP, another program's). Returns 0,
  * or -1 after a one-line error. */
@@ -432,7 +443,7 @@ static int ping_receive(struct pinger *p)
      * refuses), keep only ping_is_ours; the TTL is in the IP header (raw)
      * or the control message (cmsg_ttl). An echo reply goes to
      * ping_echo_reply; an error is counted in p->errors and printed as
-     * "From ADDR icmp_seq=N Destination Unreachable". Chapter: 'Reading a reply'. */
+     * "From ADDR icmp_seq=N " and icmp_error_text. Chapter: 'Reading a reply'. */
     /* BEGIN SOLUTION */
     ssize_t n = recvmsg(p->fd, &msg, 0);
     if (n == -1)
@@ -446,8 +457,7 @@ static int ping_receive(struct pinger *p)
         return 0;
     }
     p->errors++;
-    printf("From %s icmp_seq=%u %s\n", addr, (unsigned)r.seq,
-           r.type == ICMP_TYPE_UNREACHABLE ? "Destination Unreachable" : "Time to live exceeded");
+    printf("From %s icmp_seq=%u %s\n", addr, (unsigned)r.seq, icmp_error_text(r.type, r.code));
     return 0;
     /* END SOLUTION */
     /* BEGIN SKELETON
@@ -458,6 +468,7 @@ static int ping_receive(struct pinger *p)
     (void)ping_echo_reply;
     (void)cmsg_ttl;
     (void)ping_is_ours;
+    (void)icmp_error_text;
     return -1;
     END SKELETON */
 }

@@ -249,7 +249,8 @@ static int sniff_one(int fd, const struct options *opt)
                          .msg_control = control.buf,
                          .msg_controllen = sizeof control.buf};
     /* TODO: recvmsg (EINTR: return 0); skip a packet whose
-     * from.sll_pkttype is PACKET_OUTGOING (lo shows each packet twice);
+     * from.sll_pkttype is PACKET_OUTGOING (a socket of ETH_P_ALL sees each
+     * packet leave lo and arrive: keep one; ETH_P_IP sees arrivals only);
      * ip_parse_header (skip what it refuses); skip a fragment that is not
      * the first, and protocols not wanted; the PACKET_AUXDATA control
      * message's tp_status has TP_STATUS_CSUMNOTREADY when the checksum was
