@@ -196,8 +196,10 @@ static int resolve(const char *host, struct pinger *p)
     struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_RAW, .ai_protocol = IPPROTO_ICMP};
     struct addrinfo *res;
     int rc = getaddrinfo(host, NULL, &hints, &res);
-    if (rc != 0)
-        return cli_error("getaddrinfo %s: %s", host, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+    if (rc != 0) {
+        const char *why = rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc);
+        return cli_error("getaddrinfo %s: %s", host, why);
+    }
     memcpy(&p->to, res->ai_addr, sizeof p->to);
     freeaddrinfo(res);
     inet_ntop(AF_INET, &p->to.sin_addr, p->addr, sizeof p->addr);
