@@ -409,6 +409,15 @@ const char *sl_tmpdir(void);
 ssize_t sl_udp_recvfrom(int fd, void *buf, size_t cap, struct sockaddr_storage *from, double *when,
                         double seconds);
 
+/* ---- the wire ------------------------------------------------------------ */
+
+/* Save what the test's loopback carried so far (the packets the wire
+ * capture keeps: the last 512, 256 bytes of each) as a classic pcap file
+ * at path, for tshark -r to decode beside a program's own reading. Returns
+ * how many packets it holds. Skips the test when there is no capture (no
+ * sandbox); fails it when the file cannot be written. */
+int sl_wire_save(const char *path);
+
 /* ---- where a failure happened --------------------------------------------
  * Each call that can fail the test first notes the test's own file and
  * line, which the report shows ("at: tests/03-bind-and-ports.c:212") and
@@ -468,6 +477,7 @@ void sl_here(const char *file, int line);
 #define sl_hosts_table(...) SL_AT_(sl_hosts_table(__VA_ARGS__))
 #define sl_tmpdir(...) SL_AT_(sl_tmpdir(__VA_ARGS__))
 #define sl_udp_recvfrom(...) SL_AT_(sl_udp_recvfrom(__VA_ARGS__))
+#define sl_wire_save(...) SL_AT_(sl_wire_save(__VA_ARGS__))
 #endif
 
 #endif

@@ -171,8 +171,11 @@ static int drop_capabilities(unsigned long long keep)
             last = CAP_LAST_CAP;
         fclose(f);
     }
-    unsigned bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
-                    SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED;
+    /* KEEP_CAPS is left unlocked: iputils ping sets it (PR_SET_KEEPCAPS) before
+     * it drops to the capability it needs, and fails if it may not; with
+     * NO_SETUID_FIXUP set it changes nothing, and exec clears it. */
+    unsigned bits =
+        SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED;
     if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) != 0 && errno != EPERM)
         return -1;
     for (int cap = 0; cap <= last; cap++)

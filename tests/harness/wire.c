@@ -333,6 +333,7 @@ static void describe(char *out, size_t len, const struct packet *p)
 
 /* Write the kept packets, oldest first, as a classic pcap file to name in
  * the pcap folder; 0, or -1 with errno set. */
+static int write_pcap_fd(int fd, unsigned long long first);
 static int write_pcap(const char *name, unsigned long long first)
 {
     if (wire.dirfd < 0) {
@@ -342,6 +343,13 @@ static int write_pcap(const char *name, unsigned long long first)
     int fd = openat(wire.dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0)
         return -1;
+    return write_pcap_fd(fd, first);
+}
+
+/* Write the kept packets from number first on to fd, and close it; 0, or
+ * -1 with errno set. */
+static int write_pcap_fd(int fd, unsigned long long first)
+{
     struct sl_buf b = {0};
     uint32_t ghdr[6] = {0xa1b2c3d4, 2 | (4u << 16), 0, 0, 65535, 1 /* Ethernet */};
     sl_buf_append(&b, (const char *)ghdr, sizeof ghdr);
@@ -422,4 +430,20 @@ void sl_wire_report(struct sl_buf *m)
                  wire.dir_shown, name);
     else
         add_line(m, "could not save the pcap %s/%s: %s", wire.dir_shown, name, strerror(errno));
+}
+
+/* ---- the capture, for a test that reads it ----------------------------------- */
+
+int sl_wire_save(const char *path)
+{
+    if (wire.fd < 0)
+        sl_skip("no capture of the test's loopback here: %s",
+                wire.why_not[0] ? wire.why_not : "it needs the sandbox");
+    sl_wire_drain();
+    unsigned long long first = wire.n > WIRE_KEEP ? wire.n - WIRE_KEEP : 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0 || write_pcap_fd(fd, first) != 0)
+        sl_fail("to save the capture of the test's loopback", "%s: %s", path, strerror(errno));
+    sl_step("saved the %llu packets seen on the test's loopback so far to %s", wire.n - first, path);
+    return (int)(wire.n - first);
 }
