@@ -452,9 +452,9 @@ GRADED(fork_reaps, 4, "after 100 clients with --fork: no zombie, and no fd more 
 
 /* ---- errors -------------------------------------------------------------------- */
 
-GRADED(usage_errors, 2, "a bad argument gets one line on stderr and exit 2; --help exits 0",
+GRADED(usage_errors, 2, "a bad argument gets one line on stderr and exit 2; a good one serves",
        "The argument parsing is given: check it still reports each mistake in one line with "
-       "cli_usage_error and that main returns 2." FROM_LESSON_02)
+       "cli_usage_error and that main returns 2, and that --max-clients 1 serves one client and exits 0." FROM_LESSON_02)
 {
     static const char *const bad[][4] = {
         {"--bogus", NULL},
@@ -478,6 +478,11 @@ GRADED(usage_errors, 2, "a bad argument gets one line on stderr and exit 2; --he
     struct sl_proc *h = sl_run("echo_server", "--help", NULL);
     sl_expect_exit(h, 0);
     sl_expect_contains(sl_out(h), "usage: echo_server", "its --help");
+    sl_step("and a good command line still serves: --max-clients 1 -- 0");
+    struct sl_proc *srv;
+    int port = start_server(&srv, "0.0.0.0", NULL, SL_ARGS("--max-clients", "1", "--", "0"));
+    tiny_client("127.0.0.1", port);
+    sl_expect_exit(srv, 0);
 }
 
 GRADED(bind_in_use, 2, "a port in use gets one line naming bind, the address and the reason, and exit 1",
