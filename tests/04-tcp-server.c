@@ -454,7 +454,8 @@ GRADED(fork_reaps, 4, "after 100 clients with --fork: no zombie, and no fd more 
 
 GRADED(usage_errors, 2, "a bad argument gets one line on stderr and exit 2; a good one serves",
        "The argument parsing is given: check it still reports each mistake in one line with "
-       "cli_usage_error and that main returns 2, and that --max-clients 1 serves one client and exits 0." FROM_LESSON_02)
+       "cli_usage_error and that main returns 2, and that --max-clients 1 serves one client and exits "
+       "0." FROM_LESSON_02)
 {
     static const char *const bad[][4] = {
         {"--bogus", NULL},
