@@ -104,12 +104,13 @@ static void expect_same(const unsigned char *sent, const unsigned char *got, siz
 /* One client's whole exchange through the test's own socket: connect to
  * host:port, send len bytes in 64 KiB steps, reading each step's echo back
  * before the next (so neither side's buffers fill), half-close, expect the
- * server's end of file. */
-static void echo_exchange(const char *host, int port, size_t len, uint32_t seed)
+ * server's end of file. Returns the client's own port, for the log. */
+static int echo_exchange(const char *host, int port, size_t len, uint32_t seed)
 {
     unsigned char *data = pattern(len, seed), *back = malloc(len);
     sl_expect(back != NULL, "memory for the echo", "malloc failed");
     int fd = sl_tcp_connect(host, port, 5);
+    int lport = sl_local_port(fd);
     for (size_t at = 0; at < len; at += 65536) {
         size_t n = len - at < 65536 ? len - at : 65536;
         sl_send(fd, data + at, n, 5);
@@ -121,6 +122,7 @@ static void echo_exchange(const char *host, int port, size_t len, uint32_t seed)
     close(fd);
     free(data);
     free(back);
+    return lport;
 }
 
 /* A short exchange: "x" and its echo, half-close, end of file. */
@@ -269,21 +271,8 @@ GRADED(ipv6_logs, 2, "echo_server -6 logs an IPv6 client as [::1]:PORT and echoe
     sl_need_ipv6();
     struct sl_proc *srv;
     int port = start_server(&srv, "[::]", NULL, SL_ARGS("-6", "0"));
-    unsigned char *data = pattern(MIB, 6), *back = malloc(MIB);
-    sl_expect(back != NULL, "memory for the echo", "malloc failed");
-    int fd = sl_tcp_connect("::1", port, 5);
-    int lport = sl_local_port(fd);
-    for (size_t at = 0; at < MIB; at += 65536) {
-        sl_send(fd, data + at, 65536, 5);
-        sl_recv_exact(fd, back + at, 65536, 5);
-    }
-    expect_same(data, back, MIB, "echo_server");
-    shutdown(fd, SHUT_WR);
-    sl_expect_eof(fd, "echo_server", 5);
-    close(fd);
+    int lport = echo_exchange("::1", port, MIB, 6);
     expect_logged(srv, "[::1]", lport, MIB);
-    free(data);
-    free(back);
 }
 
 GRADED(
