@@ -15,6 +15,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -157,6 +158,22 @@ static int idle_fds(struct sl_proc *srv)
 {
     sl_wait_blocked(srv, 5);
     return sl_fd_count(srv);
+}
+
+/* Close fd (a client of echo_server on 127.0.0.1:port) with SO_LINGER 0,
+ * a reset, and wait until the server's end of it is gone from `ss`. */
+static void reset_and_wait(int fd, int port)
+{
+    struct linger lin = {.l_onoff = 1, .l_linger = 0};
+    sl_expect(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lin, sizeof lin) == 0, "setsockopt SO_LINGER", "%s",
+              strerror(errno));
+    char local[64], remote[64], state[32];
+    snprintf(local, sizeof local, "127.0.0.1:%d", port);
+    snprintf(remote, sizeof remote, "127.0.0.1:%d", sl_local_port(fd));
+    close(fd);
+    sl_step("closed with SO_LINGER 0: a reset");
+    for (double until = sl_now() + sl_deadline(5); sl_tcp_state(local, remote, state, sizeof state);)
+        sl_expect(sl_now() < until, "the reset to close echo_server's end", "still %s", state);
 }
 
 /* ---- one client ------------------------------------------------------------ */
@@ -352,20 +369,80 @@ GRADED(sigpipe, 3,
     sl_step("stopped echo_server (SIGSTOP); now data, our end of file and a reset arrive before it reads");
     sl_send(fd, "xyz", 3, 5);
     shutdown(fd, SHUT_WR);
-    struct linger lin = {.l_onoff = 1, .l_linger = 0};
-    sl_expect(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lin, sizeof lin) == 0, "setsockopt SO_LINGER", "%s",
-              strerror(errno));
-    char local[64], remote[64], state[32];
-    snprintf(local, sizeof local, "127.0.0.1:%d", port);
-    snprintf(remote, sizeof remote, "127.0.0.1:%d", sl_local_port(fd));
-    close(fd);
-    sl_step("closed with SO_LINGER 0: a reset");
-    for (double until = sl_now() + sl_deadline(5); sl_tcp_state(local, remote, state, sizeof state);)
-        sl_expect(sl_now() < until, "the reset to close echo_server's end", "still %s", state);
+    reset_and_wait(fd, port);
     sl_signal(srv, SIGCONT);
     sl_step("continued echo_server (SIGCONT): it reads \"xyz\" and sends it to a reset connection");
     sl_wait_line(srv, "closed 127.0.0.1:", 5);
     tiny_client("127.0.0.1", port);
+}
+
+GRADED(reset_before_accept, 2,
+       "a client that resets before echo_server accepts it is logged as gone, and the next is served",
+       "accept may return a connection the client has already reset: getpeername then fails with "
+       "ENOTCONN (log \"(a peer already gone)\") and recv with ECONNRESET. Neither is the end of the "
+       "server. Chapter: 'Who is on the other end'." FROM_LESSON_02)
+{
+    struct sl_proc *srv;
+    int port = start_server(&srv, "0.0.0.0", NULL, SL_ARGS("0"));
+    sl_wait_blocked(srv, 5);
+    sl_signal(srv, SIGSTOP);
+    sl_step("stopped echo_server (SIGSTOP): the kernel still completes our handshake");
+    int fd = sl_tcp_connect("127.0.0.1", port, 5);
+    reset_and_wait(fd, port);
+    sl_signal(srv, SIGCONT);
+    sl_step("continued echo_server (SIGCONT): it accepts a connection that is already reset");
+    const char *line = sl_wait_line(srv, "closed ", 5);
+    sl_expect_contains(line, "(a peer already gone)", "the closed line of a client reset before getpeername");
+    sl_expect_contains(line, "Connection reset by peer",
+                       "the closed line of a client reset before getpeername");
+    tiny_client("127.0.0.1", port);
+}
+
+GRADED(restart, 2, "echo_server restarts on its port at once, with its last run's connections in TIME-WAIT",
+       "A server killed with clients connected closes first, so its side of each connection stays in "
+       "TIME-WAIT for a minute. Set SO_REUSEADDR before bind so that it can bind the port again. "
+       "Chapter: 'A socket that only listens'." FROM_LESSON_02)
+{
+    struct sl_proc *srv, *again;
+    int port = start_server(&srv, "0.0.0.0", NULL, SL_ARGS("0"));
+    int fd = sl_tcp_connect("127.0.0.1", port, 5);
+    sl_send(fd, "x", 1, 5);
+    sl_expect_recv(fd, "x", 1, 5);
+    sl_signal(srv, SIGKILL);
+    sl_wait_exit(srv, 5);
+    sl_step("killed echo_server with a client connected: its kernel closed first");
+    sl_expect_eof(fd, "the killed echo_server", 5);
+    close(fd);
+    sl_step("closed our end second: the server's end is now in TIME-WAIT");
+    int port2 = start_server(&again, "0.0.0.0", NULL, SL_ARGS(port_text(port)));
+    sl_expect(port2 == port, "the same port again", "%d", port2);
+    tiny_client("127.0.0.1", port);
+}
+
+GRADED(cloexec, 1, "every socket echo_server holds is close-on-exec",
+       "Create the listening socket with SOCK_CLOEXEC and accept with accept4(..., SOCK_CLOEXEC), "
+       "as in lesson 01: a program the server ever runs must not inherit its clients." FROM_LESSON_02)
+{
+    struct sl_proc *srv;
+    int port = start_server(&srv, "0.0.0.0", NULL, SL_ARGS("0"));
+    int fd = sl_tcp_connect("127.0.0.1", port, 5);
+    sl_send(fd, "x", 1, 5);
+    sl_expect_recv(fd, "x", 1, 5);
+    sl_wait_blocked(srv, 5);
+    char desc[256];
+    int n = sl_socket_count(srv, desc, sizeof desc);
+    sl_expect(n == 2, "2 sockets: the listening one and the client's", "%d: %s", n, desc);
+    for (const char *d = desc; *d;) {
+        int sfd = atoi(d);
+        long flags = sl_fd_flags(srv, sfd);
+        sl_expect(flags >= 0 && (flags & O_CLOEXEC) && !(flags & O_NONBLOCK),
+                  "a blocking, close-on-exec socket", "fd %d has flags 0%lo", sfd, flags);
+        d += strcspn(d, " ");
+        d += strspn(d, " ");
+    }
+    shutdown(fd, SHUT_WR);
+    sl_expect_eof(fd, "echo_server", 5);
+    close(fd);
 }
 
 /* ---- hygiene ------------------------------------------------------------------ */
@@ -394,8 +471,15 @@ GRADED(max_clients, 2, "echo_server --max-clients N exits 0 after serving N clie
         tiny_client("127.0.0.1", port);
     sl_expect_exit(srv, 0);
     int fport = start_server(&fsrv, "0.0.0.0", NULL, SL_ARGS("--fork", "--max-clients", "2", "0"));
-    for (int i = 0; i < 2; i++)
-        tiny_client("127.0.0.1", fport);
+    tiny_client("127.0.0.1", fport);
+    int held = sl_tcp_connect("127.0.0.1", fport, 5);
+    sl_send(held, "x", 1, 5);
+    sl_expect_recv(held, "x", 1, 5);
+    sl_step("the second client stays connected: echo_server must wait for the child serving it");
+    sl_wait_blocked(fsrv, 5);
+    shutdown(held, SHUT_WR);
+    sl_expect_eof(held, "echo_server", 5);
+    close(held);
     sl_expect_exit(fsrv, 0);
     sl_expect(sl_count_lines(sl_out(fsrv), "closed 127.0.0.1:") == 2, "2 \"closed\" lines from the children",
               "%d", sl_count_lines(sl_out(fsrv), "closed 127.0.0.1:"));

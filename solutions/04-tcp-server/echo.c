@@ -156,9 +156,11 @@ int echo_stream(int fd, unsigned long long *total)
 int echo_client(int fd)
 {
     /* TODO: getpeername into a struct sockaddr_storage, format_sockaddr
-     * (yours, from lesson 02), print "connected ADDR:PORT"; echo_stream;
-     * print "closed ADDR:PORT: N bytes echoed", adding ", then REASON"
-     * (strerror) when it failed. Chapter: 'Who is on the other end'. */
+     * (yours, from lesson 02), print "connected ADDR:PORT" (ADDR:PORT is
+     * "(a peer already gone)" when getpeername fails: a client that reset
+     * before you asked); echo_stream; print "closed ADDR:PORT: N bytes
+     * echoed", adding ", then REASON" (strerror) when it failed. Chapter:
+     * 'Who is on the other end'. */
     /* BEGIN SOLUTION */
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
