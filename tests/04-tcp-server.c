@@ -372,7 +372,8 @@ GRADED(sigpipe, 3,
     reset_and_wait(fd, port);
     sl_signal(srv, SIGCONT);
     sl_step("continued echo_server (SIGCONT): it reads \"xyz\" and sends it to a reset connection");
-    sl_wait_line(srv, "closed 127.0.0.1:", 5);
+    const char *line = sl_wait_line(srv, "closed 127.0.0.1:", 5);
+    sl_expect_contains(line, "then Broken pipe", "the closed line of a client its send failed on (EPIPE)");
     tiny_client("127.0.0.1", port);
 }
 
@@ -459,6 +460,7 @@ GRADED(no_fd_leak, 3, "after 50 clients echo_server holds as many fds as before 
     int after = idle_fds(srv);
     sl_expect(after == before, "the same number of open fds as before the 50 clients",
               "%d before, %d after (an fd per client is not closed)", before, after);
+    sl_expect(sl_err(srv)[0] == '\0', "nothing on stderr: no client here failed", "%s", sl_err(srv));
 }
 
 GRADED(max_clients, 2, "echo_server --max-clients N exits 0 after serving N clients, with and without --fork",
@@ -531,6 +533,7 @@ GRADED(fork_reaps, 4, "with --fork, 100 clients served while one stays connected
     int after = idle_fds(srv);
     sl_expect(after == before, "the same number of open fds as before the 100 clients",
               "%d before, %d after (the parent keeps a client's fd)", before, after);
+    sl_expect(sl_err(srv)[0] == '\0', "nothing on stderr: every fork worked", "%s", sl_err(srv));
 }
 
 /* ---- errors -------------------------------------------------------------------- */
