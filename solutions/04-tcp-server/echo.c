@@ -55,12 +55,12 @@ int echo_listen(int family, uint16_t port, int backlog, char *err, size_t errlen
     struct sockaddr_storage ss;
     socklen_t len = wildcard_address(family, port, &ss);
     const char *call = "socket";
-    int one = 1;
+    int on = 1;
     int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd != -1) {
-        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1)
+        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
             call = "setsockopt SO_REUSEADDR";
-        else if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == -1)
+        else if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) == -1)
             call = "setsockopt IPV6_V6ONLY";
         else if (bind(fd, (struct sockaddr *)&ss, len) == -1)
             call = "bind";
