@@ -193,7 +193,7 @@ static void reap_children(int sig)
 {
     (void)sig;
     int saved = errno;
-    while (waitpid(-1, NULL, WNOHANG) > 0)
+    while (waitpid(-1, NULL, WNOHANG) > 0) /* one ended child reaped */
         ;
     errno = saved;
 }
