@@ -125,8 +125,10 @@ static int announce(int fd)
     if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
         return cli_error("getsockname:");
     int rc = format_sockaddr((struct sockaddr *)&ss, len, addr, sizeof addr);
+    if (rc == EAI_SYSTEM)
+        return cli_error("format_sockaddr:");
     if (rc != 0)
-        return cli_error("getnameinfo: %s", rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+        return cli_error("format_sockaddr: %s", gai_strerror(rc));
     printf("listening on %s\n", addr);
     return 0;
 }
