@@ -480,4 +480,15 @@ void sl_here(const char *file, int line);
 #define sl_wire_save(...) SL_AT_(sl_wire_save(__VA_ARGS__))
 #endif
 
+/* ---- added for lesson 04 (hygiene: a forking server's children) ---------- */
+
+/* Wait until the program has no child process left, running or zombie (a
+ * forking server whose clients are all done, each child reaped), polling
+ * /proc every millisecond. Returns 0, or at the deadline the number of
+ * children it still has (sl_zombie_count says how many are unreaped). */
+int sl_wait_reaped(struct sl_proc *p, double seconds);
+#ifndef SL_HARNESS_INTERNAL
+#define sl_wait_reaped(...) SL_AT_(sl_wait_reaped(__VA_ARGS__))
+#endif
+
 #endif

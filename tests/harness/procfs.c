@@ -185,3 +185,32 @@ void sl_wait_blocked(struct sl_proc *p, double seconds)
     sl_expect(state == 'S', want, "%s",
               state == 'Z' || state == 'X' ? "it exited instead" : "it kept running without waiting");
 }
+
+/* The number of children of pid (any state), from /proc/PID/stat. */
+static int child_count(pid_t pid)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return -1;
+    int children = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        char state;
+        pid_t ppid;
+        if (e->d_name[0] >= '0' && e->d_name[0] <= '9' &&
+            sl_proc_stat((pid_t)strtol(e->d_name, NULL, 10), &state, &ppid) == 0 && ppid == pid)
+            children++;
+    }
+    closedir(d);
+    return children;
+}
+
+int sl_wait_reaped(struct sl_proc *p, double seconds)
+{
+    double until = sl_now() + sl_deadline(seconds);
+    int children;
+    /* A bounded poll, as sl_wait_blocked's: no event says "reaped". */
+    while ((children = child_count(p->pid)) > 0 && sl_now() < until)
+        sl_io_round(-1, 0, sl_now() + 0.001);
+    sl_step("waited for `%s` to reap its children: %d left", p->name, children);
+    return children < 0 ? 0 : children;
+}
