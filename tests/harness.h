@@ -271,6 +271,12 @@ int sl_fd_count(const struct sl_proc *p);
 /* The number of zombie children the program has not reaped. */
 int sl_zombie_count(const struct sl_proc *p);
 
+/* Wait until the program has no child process left, running or zombie (a
+ * forking server whose clients are all done, each child reaped), polling
+ * /proc every millisecond. Returns 0, or at the deadline the number of
+ * children it still has (sl_zombie_count says how many are unreaped). */
+int sl_wait_reaped(struct sl_proc *p, double seconds);
+
 /* What the live program's fd points at (/proc/PID/fd/FD: "socket:[40331]",
  * "pipe:[...]", a path), copied into buf; NULL if it has no such fd. */
 const char *sl_fd_target(const struct sl_proc *p, int fd, char *buf, size_t len);
@@ -478,16 +484,6 @@ void sl_here(const char *file, int line);
 #define sl_tmpdir(...) SL_AT_(sl_tmpdir(__VA_ARGS__))
 #define sl_udp_recvfrom(...) SL_AT_(sl_udp_recvfrom(__VA_ARGS__))
 #define sl_wire_save(...) SL_AT_(sl_wire_save(__VA_ARGS__))
-#endif
-
-/* ---- added for lesson 04 (hygiene: a forking server's children) ---------- */
-
-/* Wait until the program has no child process left, running or zombie (a
- * forking server whose clients are all done, each child reaped), polling
- * /proc every millisecond. Returns 0, or at the deadline the number of
- * children it still has (sl_zombie_count says how many are unreaped). */
-int sl_wait_reaped(struct sl_proc *p, double seconds);
-#ifndef SL_HARNESS_INTERNAL
 #define sl_wait_reaped(...) SL_AT_(sl_wait_reaped(__VA_ARGS__))
 #endif
 
