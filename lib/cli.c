@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,29 @@ int cli_wait_eof(int fd)
         if (n == 0)
             return 0;
         if (n == -1 && errno != EINTR)
+            return -1;
+    }
+}
+
+int cli_serve_until_eof(int fd, int (*ready)(int fd))
+{
+    struct pollfd pfd[2] = {
+        {.fd = STDIN_FILENO, .events = POLLIN},
+        {.fd = fd, .events = POLLIN},
+    };
+    for (;;) {
+        if (poll(pfd, 2, -1) == -1) {
+            if (errno == EINTR)
+                continue;
+            return cli_error("poll:");
+        }
+        if (pfd[0].revents != 0) { /* input, end of input, or no stdin at all */
+            char buf[512];
+            ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+            if (n == 0 || (n == -1 && errno != EINTR && errno != EAGAIN))
+                return 0;
+        }
+        if ((pfd[1].revents & POLLIN) && ready(fd) == -1)
             return -1;
     }
 }

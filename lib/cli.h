@@ -41,4 +41,11 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * with errno set (a read error). */
 int cli_wait_eof(int fd);
 
+/* Serve fd until standard input ends (Ctrl-D, or the writer closed it; no
+ * stdin at all ends it too): poll waits for either, input is dropped, and
+ * each time fd is readable ready(fd) runs (accept a connection, answer a
+ * datagram). Lesson 10 explains poll. Returns 0 at the end of input, -1
+ * when ready returns -1, or -1 after printing poll's error. */
+int cli_serve_until_eof(int fd, int (*ready)(int fd));
+
 #endif

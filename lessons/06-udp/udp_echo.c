@@ -33,7 +33,6 @@
 #include "udp.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -144,32 +143,6 @@ static int echo_one(int fd)
     return -1;
 }
 
-/* Serve fd until standard input ends: poll waits for either a datagram or
- * input (lesson 10 explains poll). Returns 0 at end of input, or -1 after
- * an error. */
-static int serve_until_eof(int fd)
-{
-    struct pollfd pfd[2] = {
-        {.fd = STDIN_FILENO, .events = POLLIN},
-        {.fd = fd, .events = POLLIN},
-    };
-    for (;;) {
-        if (poll(pfd, 2, -1) == -1) {
-            if (errno == EINTR)
-                continue;
-            return cli_error("poll:");
-        }
-        if (pfd[0].revents != 0) { /* input, end of input, or no stdin at all */
-            char buf[512];
-            ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-            if (n == 0 || (n == -1 && errno != EINTR && errno != EAGAIN))
-                return 0;
-        }
-        if ((pfd[1].revents & POLLIN) && echo_one(fd) == -1)
-            return -1;
-    }
-}
-
 int main(int argc, char *argv[])
 {
     struct options opt;
@@ -186,7 +159,7 @@ int main(int argc, char *argv[])
         cli_error("%s", err);
         return 1;
     }
-    int rc = announce(fd) == 0 && serve_until_eof(fd) == 0 ? 0 : 1;
+    int rc = announce(fd) == 0 && cli_serve_until_eof(fd, echo_one) == 0 ? 0 : 1;
     close(fd);
     return rc;
 }
