@@ -118,7 +118,7 @@ static int connect_spec(const char *spec, int type)
         len = sizeof a;
     }
     sl_step("connect to %s", spec);
-    int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_UNIX, SOCK_CLOEXEC | type, 0);
     struct sockaddr_un self = {.sun_family = AF_UNIX};
     if (fd == -1 || (type == SOCK_DGRAM && bind(fd, (struct sockaddr *)&self, sizeof(sa_family_t)) == -1) ||
         connect(fd, (struct sockaddr *)&a, len) == -1) {
@@ -141,11 +141,11 @@ static void pass_fds(int sock, const int *fds, int n)
                          .msg_iovlen = 1,
                          .msg_control = control.buf,
                          .msg_controllen = CMSG_SPACE((size_t)n * sizeof(int))};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
-    memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
+    struct cmsghdr *rights = CMSG_FIRSTHDR(&msg);
+    rights->cmsg_level = SOL_SOCKET;
+    rights->cmsg_type = SCM_RIGHTS;
+    rights->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+    memcpy(CMSG_DATA(rights), fds, (size_t)n * sizeof(int));
     if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1)
         sl_fail("to pass an fd to the server", "sendmsg: %s", strerror(errno));
     sl_step("passed %d open file%s (fd %d ...) with SCM_RIGHTS", n, n == 1 ? "" : "s", fds[0]);

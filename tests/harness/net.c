@@ -276,7 +276,7 @@ int sl_unix_listen(const char *path, int type)
 {
     struct sockaddr_un a;
     unix_address(path, &a);
-    int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_UNIX, SOCK_CLOEXEC | type, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || (type != SOCK_DGRAM && listen(fd, 64) < 0))
         sl_fail("the test to listen on a Unix socket", "%s: %s", path, strerror(errno));
     sl_step("the test listens on the Unix socket %s", path);

@@ -142,11 +142,12 @@ int sl_proc_limit(const struct sl_proc *p, const char *name, unsigned long long 
     FILE *f = fopen(path, "re");
     if (!f)
         return -1;
-    size_t len = strlen(name);
+    size_t namelen = strlen(name);
     int rc = -1;
     while (rc < 0 && fgets(line, sizeof line, f)) {
         char s[32], h[32];
-        if (strncmp(line, name, len) != 0 || line[len] != ' ' || sscanf(line + len, "%31s %31s", s, h) != 2)
+        if (strncmp(line, name, namelen) != 0 || line[namelen] != ' ' ||
+            sscanf(line + namelen, "%31s %31s", s, h) != 2)
             continue;
         *soft = strcmp(s, "unlimited") == 0 ? (unsigned long long)RLIM_INFINITY : strtoull(s, NULL, 10);
         *hard = strcmp(h, "unlimited") == 0 ? (unsigned long long)RLIM_INFINITY : strtoull(h, NULL, 10);

@@ -113,7 +113,8 @@ static bool in_scope(int fd, bool *stream)
     struct stat st;
     if (fd < 0 || (fd <= 2 && cfg.scope != SCOPE_STDIO) || fstat(fd, &st) != 0)
         return false;
-    if (!S_ISSOCK(st.st_mode)) {
+    bool socket = S_ISSOCK(st.st_mode);
+    if (!socket) { /* a pipe or a file: a byte stream */
         *stream = true;
         return cfg.scope != SCOPE_SOCKETS;
     }
