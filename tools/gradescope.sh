@@ -87,6 +87,7 @@ build() {
         cp -p "$f" "$stage/socklab/tools/"
     done
     cp -pr tools/grade "$stage/socklab/tools/"   # the grader's sources (tools/grade/*.c, grade.h)
+    cp -pr tools/preload "$stage/socklab/tools/" # faultio.so, which the tests' .faults preload
     # lib/: the course library every lesson's program links (given, never graded)
     mkdir -p "$stage/socklab/lib"
     for f in lib/*.c lib/*.h; do [ -e "$f" ] && cp -p "$f" "$stage/socklab/lib/"; done
