@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +117,8 @@ static struct sl_proc *socat_echo(bool six, int *port)
 /* How serve_probes answers. */
 enum {
     ANSWER = 0,    /* each probe, once, right away */
-    DROP_EVEN = 1, /* no answer to seq 2, 4, 6 ... (seq 2: an answer after -W, which is stale) */
+    DROP_EVEN = 1, /* no answer to seq 2, 4, 6 ... (seq 2: an answer after -W, which is stale; seq 4:
+                      an answer one byte too long) */
     TWICE = 2,     /* each answer twice */
     FOREIGN = 4,   /* before each answer, datagrams that answer no probe */
     LATE = 8,      /* each answer `delay` seconds late */
@@ -155,7 +157,7 @@ static void plan_reply(struct pending *q, int *nq, int how, double delay, double
                        const unsigned char *data, const struct arrival *a,
                        const struct sockaddr_storage *from)
 {
-    if ((how & SILENT) || ((how & DROP_EVEN) && a->seq % 2 == 0 && a->seq != 2))
+    if ((how & SILENT) || ((how & DROP_EVEN) && a->seq % 2 == 0 && a->seq != 2 && a->seq != 4))
         return;
     for (int copy = 0; copy < ((how & TWICE) ? 2 : 1) && *nq < 64; copy++) {
         struct pending *r = &q[(*nq)++];
@@ -163,6 +165,8 @@ static void plan_reply(struct pending *q, int *nq, int how, double delay, double
         r->to = *from;
         r->len = a->len < sizeof r->data ? a->len : sizeof r->data;
         memcpy(r->data, data, r->len);
+        if ((how & DROP_EVEN) && a->seq == 4 && r->len < sizeof r->data)
+            r->data[r->len++] = 0; /* its first SIZE bytes are the probe: a recv of SIZE bytes would cut it */
     }
 }
 
@@ -286,7 +290,8 @@ static int reply_lines(struct sl_proc *p, size_t size, const char *addr, int n)
                     "\"%s\" (wanted it to start \"%s\")", line, prefix);
         sl_expect(seq >= 1 && seq <= n && seq < 64 && !seen[seq], "each seq once, 1 to the count", "\"%s\"",
                   line);
-        sl_expect(ms >= 0, "a time of 0 ms or more", "\"%s\"", line);
+        sl_expect(ms >= 0 && ms < 1000 * sl_deadline(10), "a time of 0 ms or more, and less than the run",
+                  "\"%s\"", line);
         seen[seq] = true;
         count++;
     }
@@ -391,7 +396,8 @@ GRADED(echo_many_clients, 3, "one udp_echo socket serves three clients, each ans
        "Chapter: 'One socket serves all'." FROM_LESSON_02)
 {
     int port;
-    struct sl_proc *e = echo_start("-4", "seed=5,eintr=0.3", &port);
+    struct sl_proc *e = echo_start("-4", "seed=5,eintr=0.3,eagain=0.3,leaks=1", &port);
+    sl_step("recvfrom and sendto fail now and then with EINTR, recvfrom with EAGAIN: try again later");
     int fds[3];
     for (int i = 0; i < 2; i++)
         fds[i] = sl_udp_connect("127.0.0.1", port);
@@ -418,6 +424,9 @@ GRADED(echo_many_clients, 3, "one udp_echo socket serves three clients, each ans
     for (int i = 0; i < 3; i++)
         close(fds[i]);
     echo_stop(e);
+    sl_expect(!strstr(sl_out(e), "truncated"), "no \"truncated\" line: a failed recvfrom is no datagram",
+              "%s", sl_out(e));
+    sl_expect_no_leaks(e);
 }
 
 GRADED(echo_truncation, 3, "a datagram over udp_echo's 4096-byte buffer is reported as truncated, not echoed",
@@ -489,6 +498,17 @@ GRADED(echo_ipv6, 2, "udp_echo -6 serves IPv6 clients (socat, the peer) on [::]"
     struct sl_proc *b = sl_peer("-6", "-w", "0.5", "udp", "::1", port_text(port), "bigframe", NULL);
     sl_wait_err(b, "received 0", 5);
     sl_wait_line(e, "truncated 65507 bytes from [::1]:", 5);
+    sl_step("-6 is IPv6 only (IPV6_V6ONLY on): an IPv4 client finds nobody on the port");
+    int four = sl_udp_connect("127.0.0.1", port);
+    char reply[64];
+    if (send(four, "four?", 5, MSG_NOSIGNAL) != 5)
+        sl_fail("to send a datagram", "send: %s", strerror(errno));
+    struct pollfd pfd = {.fd = four, .events = POLLIN};
+    ssize_t n =
+        poll(&pfd, 1, (int)(sl_deadline(5) * 1000)) == 1 ? recv(four, reply, sizeof reply, MSG_DONTWAIT) : -1;
+    sl_expect(n == -1, "no echo over IPv4 from udp_echo -6 (IPV6_V6ONLY set to 1)",
+              "%zd bytes back: the socket serves IPv4 too", n);
+    close(four);
     echo_stop(e);
 }
 
@@ -506,6 +526,15 @@ GRADED(echo_dual_stack, 1, "udp_echo without -4 or -6 serves IPv4 and IPv6 clien
     sl_expect(socks == 1, "one socket for both", "%d sockets", socks);
     close(four);
     close(six);
+    struct sl_proc *again = sl_start("udp_echo", port_text(port), NULL);
+    sl_close_stdin(again);
+    char want[80];
+    snprintf(want, sizeof want, "udp_echo: bind [::]:%d: Address already in use\n", port);
+    sl_expect_error(again, 1, "Address already in use");
+    sl_expect(
+        strcmp(sl_err(again), want) == 0,
+        "the error of the [::] bind: a port in use is no reason to try 0.0.0.0 (only a missing IPv6 is)",
+        "\"%s\"", sl_err(again));
     echo_stop(e);
 }
 
@@ -564,6 +593,13 @@ GRADED(ping_udp_echo, 2, "udp_ping to your own udp_echo, IPv4 and IPv6: -s 1000 
     struct sl_proc *p = ping_start("127.0.0.1", port, NULL, SL_ARGS("-c", "2", "-i", "0.1", "-s", "1000"));
     sl_expect_exit(p, 0);
     expect_summary(p, 2, 2, "0");
+    sl_step("HOST may be a name: udp_ping localhost");
+    p = sl_startx(&(struct sl_opts){.prog = "udp_ping",
+                                    .args = SL_ARGS("localhost", port_text(port), "-c", "1", "-i", "0"),
+                                    .faults = "leaks=1"});
+    sl_expect_exit(p, 0);
+    expect_summary(p, 1, 1, "0");
+    sl_expect_no_leaks(p);
     sl_need_ipv6();
     p = ping_start("::1", port, NULL, SL_ARGS("-c", "2", "-i", "0.1", "-s", "1000"));
     sl_expect_exit(p, 0);
@@ -595,7 +631,9 @@ GRADED(ping_loss, 3,
        "once -W has passed, count it, and ignore its reply if it comes later (stale). Loss is "
        "(transmitted - received) / transmitted. Chapter: 'Timeouts and loss'." FROM_LESSON_02)
 {
-    sl_step("the test answers seq 1, 3 and 5; seq 2 only after its -W is over; never 4 and 6");
+    sl_step(
+        "the test answers seq 1, 3 and 5; seq 2 only after its -W is over; seq 4 one byte too long; never "
+        "6");
     struct served r = {.args = SL_ARGS("-c", "6", "-i", "0.1", "-W", "0.5"),
                        .probes = 6,
                        .size = 56,
@@ -604,7 +642,8 @@ GRADED(ping_loss, 3,
     ping_served(&r);
     sl_expect_exit(r.p, 0);
     int n = reply_lines(r.p, 56, r.addr, 6);
-    sl_expect(n == 3, "3 reply lines (seq 1, 3, 5)", "%d:\n%s", n, sl_out(r.p));
+    sl_expect(n == 3, "3 reply lines (seq 1, 3, 5; the reply to 4 is a byte too long: no reply)", "%d:\n%s",
+              n, sl_out(r.p));
     for (int seq = 2; seq <= 6; seq += 2) {
         char want[64];
         snprintf(want, sizeof want, "seq=%d: no reply within 0.5 s", seq);
@@ -650,6 +689,15 @@ GRADED(ping_refused, 3, "nobody on the port: one line saying \"connection refuse
     sl_expect(took < 0.2 * 3 + sl_deadline(1.5),
               "udp_ping to stop at the ICMP error, not wait -W 3 s per probe", "it ran %.1f s", took);
     sl_expect_contains(sl_out(p), " 0 received, 100% packet loss", "udp_ping's summary");
+    sl_step("-i 0 -c 65535: probes back to back, no wait between: a send() now meets the ICMP error");
+    p = ping_start("127.0.0.1", port, NULL, SL_ARGS("-c", "65535", "-i", "0", "-W", "1"));
+    sl_expect_error(p, 1, "connection refused");
+    char line[256];
+    const char *l = sl_find_line(sl_out(p), "packets transmitted", line, sizeof line);
+    long sent = l ? strtol(l, NULL, 10) : -1;
+    sl_expect(sent >= 1 && sent < 65535,
+              "udp_ping to stop at the first send() that fails (ECONNREFUSED), not to count it as sent", "%s",
+              l ? l : "no \"packets transmitted\" line");
 }
 
 GRADED(ping_bad_host, 1,
@@ -690,6 +738,9 @@ GRADED(ping_timeout, 2,
         .args = SL_ARGS("-c", "3", "-i", "0.2", "-W", "0.8"), .probes = 3, .size = 56, .how = SILENT};
     ping_served(&r);
     sl_wait_blocked(r.p, 0.5); /* waiting for the last reply: asleep in ppoll, not spinning */
+    sl_wait_line(r.p, "seq=1: no reply within 0.8 s", 5);
+    sl_step("all 3 probes are out and seq 1 has timed out: udp_ping waits for seq 2's -W, asleep");
+    sl_wait_blocked(r.p, 0.3); /* not spinning on a past slot with a 0 timeout */
     int st = sl_wait_exit(r.p, 10);
     double took = sl_now() - r.got[0].at; /* from the first probe, as the kernel saw it arrive */
     sl_expect(WIFEXITED(st) && WEXITSTATUS(st) == 1, "exit code 1 (no reply)", "status %d", st);
