@@ -48,7 +48,7 @@ $(shell mkdir -p build && { echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $(FLAGS
 
 LESSONS := $(sort $(notdir $(wildcard lessons/[0-9][0-9]-*)))
 ifdef L
-SEL := $(filter $(L) $(L)-%,$(LESSONS))
+SEL := $(filter $(foreach l,$(L),$(l) $(l)-%),$(LESSONS))
 ifeq ($(SEL),)
 $(error no lesson matches L=$(L); the lessons are: $(LESSONS))
 endif
