@@ -73,19 +73,22 @@ static char *pattern(size_t len)
 }
 
 /* tcpcat host port, its stdin `data` (then end of file), through socat's
- * echo: the same bytes come back on stdout, then it exits 0. faults: as
- * sl_opts. */
+ * echo: the same bytes come back on stdout, then it exits 0, having given
+ * back its getaddrinfo list (faultio's leaks=1 is added to faults, as
+ * sl_opts). */
 static void echo_through_socat(const char *host, size_t len, const char *faults)
 {
     int port;
-    char *data = pattern(len);
+    char *data = pattern(len), keys[128];
+    snprintf(keys, sizeof keys, "%s%sleaks=1", faults ? faults : "", faults ? "," : "");
     socat_server(host, "EXEC:cat", &port);
     struct sl_proc *p = sl_startx(
-        &(struct sl_opts){.prog = "tcpcat", .args = SL_ARGS(host, port_text(port)), .faults = faults});
+        &(struct sl_opts){.prog = "tcpcat", .args = SL_ARGS(host, port_text(port)), .faults = keys});
     sl_write_bytes(p, data, len);
     sl_close_stdin(p);
     sl_expect_out(p, data, len, 10);
     sl_expect_exit(p, 0);
+    sl_expect_no_leaks(p);
     free(data);
 }
 
