@@ -6,11 +6,16 @@
 #define _GNU_SOURCE
 #include "grade.h"
 #include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* Print each problem of a selftest check; count passes and failures. */
 struct tally {
@@ -48,44 +53,130 @@ static struct run clone_run(const struct run *listed, const char *variant)
     return run;
 }
 
+/* What one mutant's run came to, written by the worker that graded it into
+ * memory the parent shares (so that the workers need no pipes). */
+struct mutant_verdict {
+    int state; /* 0 not graded (its worker died), 1 graded */
+    bool caught;
+    char problem[512];
+};
+
+/* The number of mutants graded at once: SOCKLAB_SELFTEST_JOBS, else 4. A
+ * mutant's run mostly waits (for a deadline it misses, a peer, a timer), so
+ * more runs than cores shorten make test; each is in its own process
+ * groups, folders and logs, as when they ran one after the other. */
+static int selftest_jobs(void)
+{
+    const char *env = getenv("SOCKLAB_SELFTEST_JOBS");
+    int j = env ? atoi(env) : 4;
+    return j >= 1 && j <= 64 ? j : 4;
+}
+
+/* In a worker process (a subreaper, as grade is: what the test program
+ * leaves is its to kill): grade one mutant's programs in bindir with the
+ * lesson's tests, --fail-fast, into *v. */
+static void grade_mutant(const struct run *listed, const char *testbin, const char *name, const char *bindir,
+                         struct mutant_verdict *v)
+{
+    char log[1400];
+    snprintf(log, sizeof log, "build/report/logs/%s-mutant-%s.log", listed->lesson, name);
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    struct run run = clone_run(listed, name);
+    run_lesson(&run, testbin, bindir, log, true);
+    bool failed = false;
+    for (size_t i = 0; i < run.n; i++) /* --fail-fast: the tests after a failure have no result */
+        failed |= !result_is(&run.r[i], "passed") && !result_is(&run.r[i], "skipped") &&
+                  !result_is(&run.r[i], "no result");
+    v->caught = failed;
+    snprintf(v->problem, sizeof v->problem, "%s", run.problem ? run.problem : "");
+    v->state = 1;
+    run_free(&run);
+}
+
+/* Keep "name.patch" entries of tests/mutants/LESSON/ (scandir's filter). */
+static int is_patch(const struct dirent *e)
+{
+    size_t len = strlen(e->d_name);
+    return len >= 7 && strcmp(e->d_name + len - 6, ".patch") == 0;
+}
+
+/* Each mutant of the lesson (tests/mutants/LESSON/NAME.patch, built into
+ * build/mutants/LESSON/NAME/) must fail at least one test. The mutants are
+ * graded selftest_jobs() at once, each in a worker process; the verdicts
+ * are printed in the mutants' name order once all are in. */
 static void selftest_mutants(const struct run *listed, struct tally *t)
 {
     const char *lesson = listed->lesson;
     char dir[1024], testbin[PATH_MAX + 300];
     snprintf(dir, sizeof dir, "tests/mutants/%s", lesson);
     dirs_staged_bin(lesson, testbin, sizeof testbin);
-    DIR *d = opendir(dir);
-    if (!d)
+    struct dirent **names;
+    int n = scandir(dir, &names, is_patch, alphasort);
+    if (n <= 0)
         return;
-    int caught = 0, total = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t len = strlen(e->d_name);
-        if (len < 7 || strcmp(e->d_name + len - 6, ".patch") != 0)
-            continue;
-        char name[256], bindir[1400], log[1400];
-        snprintf(name, sizeof name, "%.*s", (int)(len - 6), e->d_name);
+    struct mutant_verdict *v =
+        mmap(NULL, (size_t)n * sizeof *v, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (v == MAP_FAILED) {
+        check(t, false, "%s mutants: mmap: %s", lesson, strerror(errno));
+        goto out;
+    }
+    pid_t *workers = xcalloc((size_t)n, sizeof *workers);
+    int jobs = selftest_jobs(), running = 0;
+    fflush(NULL); /* nothing buffered is written twice by a worker */
+    for (int i = 0; i <= n; i++) {
+        while (running > 0 && (running >= jobs || i == n)) { /* wait for a worker's end */
+            pid_t pid = waitpid(-1, NULL, 0);
+            if (pid < 0 && errno != EINTR)
+                break;
+            for (int k = 0; k < n; k++)
+                if (pid > 0 && workers[k] == pid) {
+                    workers[k] = 0;
+                    running--;
+                }
+        }
+        if (i == n)
+            break;
+        char name[256], bindir[1400];
+        snprintf(name, sizeof name, "%.*s", (int)(strlen(names[i]->d_name) - 6), names[i]->d_name);
         snprintf(bindir, sizeof bindir, "build/mutants/%s/%s", lesson, name);
-        snprintf(log, sizeof log, "build/report/logs/%s-mutant-%s.log", lesson, name);
         struct stat sb;
-        if (stat(bindir, &sb) != 0 || !S_ISDIR(sb.st_mode)) { /* a missing program would fail every test */
-            total++;
+        if (stat(bindir, &sb) != 0 || !S_ISDIR(sb.st_mode)) /* a missing program would fail every test */
+            continue;
+        pid_t pid = fork();
+        if (pid == 0) {
+            grade_mutant(listed, testbin, name, bindir, &v[i]);
+            _exit(0);
+        }
+        if (pid < 0) {
+            snprintf(v[i].problem, sizeof v[i].problem, "fork: %s", strerror(errno));
+            v[i].state = 1;
+            continue;
+        }
+        workers[i] = pid;
+        running++;
+    }
+    free(workers);
+    int caught = 0;
+    for (int i = 0; i < n; i++) {
+        char name[256], bindir[1400];
+        snprintf(name, sizeof name, "%.*s", (int)(strlen(names[i]->d_name) - 6), names[i]->d_name);
+        snprintf(bindir, sizeof bindir, "build/mutants/%s/%s", lesson, name);
+        struct stat sb;
+        if (stat(bindir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
             check(t, false, "mutant %s/%s was not built (%s): make test builds it", lesson, name, bindir);
             continue;
         }
-        struct run run = clone_run(listed, name);
-        run_lesson(&run, testbin, bindir, log, true);
-        bool failed = false;
-        for (size_t i = 0; i < run.n; i++) /* --fail-fast: the tests after a failure have no result */
-            failed |= !result_is(&run.r[i], "passed") && !result_is(&run.r[i], "skipped") &&
-                      !result_is(&run.r[i], "no result");
-        total++;
-        caught += failed;
-        check(t, failed && !run.problem, "mutant %s/%s passes every test: the suite misses this bug%s%s",
-              lesson, name, run.problem ? ": " : "", run.problem ? run.problem : "");
-        run_free(&run);
+        const char *problem = v[i].state ? v[i].problem : "its grading process died";
+        caught += v[i].caught;
+        check(t, v[i].caught && !*problem, "mutant %s/%s passes every test: the suite misses this bug%s%s",
+              lesson, name, *problem ? ": " : "", problem);
     }
-    closedir(d);
-    printf("  mutants:  %d/%d caught\n", caught, total);
+    printf("  mutants:  %d/%d caught\n", caught, n);
+    munmap(v, (size_t)n * sizeof *v);
+out:
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
 }
 
 static void selftest_lesson(const struct run *listed, struct tally *t)
