@@ -391,6 +391,12 @@ GRADED(agrees_with_ping, 4,
     }
     sl_expect_contains(sl_out(mp), "--- 127.0.0.1 ping statistics ---", "myping's summary");
     sl_expect_not_contains(sl_err(mp), "ping socket", "myping's stderr (it had CAP_NET_RAW: a raw socket)");
+    sl_step("one reply: its time is the minimum, the average and the maximum");
+    side_by_side(SL_ARGS("-c", "1", "127.0.0.1"), CAP_RAW, &ping, &mine, &pp, &mp);
+    sl_expect_exit(mp, 0);
+    expect_like_ping(&ping, &mine);
+    sl_expect(mine.min == mine.max, "min and max of a single reply to be the same time", "min %.3f, max %.3f",
+              mine.min, mine.max);
 }
 
 GRADED(
@@ -593,10 +599,13 @@ GRADED(hostile_replies, 2, "truncated replies, requests and garbage: myping neit
 }
 
 /* Send an ICMP error (type, code) from 127.0.0.1 quoting request r as a
- * router would: its IPv4 header, then its first 8 bytes of ICMP, with id. */
-static void send_error(int fd, const struct request *r, uint8_t type, uint8_t code, uint16_t id)
+ * router would: its IPv4 header, then its first `quoted` bytes of ICMP (8,
+ * or fewer for a truncated quote), with id. */
+static void send_error(int fd, const struct request *r, uint8_t type, uint8_t code, uint16_t id,
+                       size_t quoted)
 {
     uint8_t m[8 + 20 + 8] = {type, code};
+    size_t len = 8 + 20 + quoted;
     uint8_t *q = m + 8;
     q[0] = 0x45, q[2] = 0, q[3] = 84, q[8] = 64, q[9] = IPPROTO_ICMP;
     uint32_t lo = htonl(INADDR_LOOPBACK);
@@ -605,30 +614,32 @@ static void send_error(int fd, const struct request *r, uint8_t type, uint8_t co
     q[10] = (uint8_t)(qs >> 8), q[11] = (uint8_t)qs;
     memcpy(q + 20, r->icmp, 8);
     q[24] = (uint8_t)(id >> 8), q[25] = (uint8_t)id;
-    uint16_t c = checksum(m, sizeof m);
+    uint16_t c = checksum(m, len);
     m[2] = (uint8_t)(c >> 8), m[3] = (uint8_t)c;
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = lo};
-    if (sendto(fd, m, sizeof m, 0, (struct sockaddr *)&to, sizeof to) != (ssize_t)sizeof m)
+    if (sendto(fd, m, len, 0, (struct sockaddr *)&to, sizeof to) != (ssize_t)len)
         sl_fail("to send an ICMP error", "sendto: %s", strerror(errno));
-    sl_step("sent ICMP type %u code %u quoting echo request id=%u seq=%u", type, code, id, r->seq);
+    sl_step("sent ICMP type %u code %u quoting echo request id=%u seq=%u%s", type, code, id, r->seq,
+            quoted < 8 ? ", cut after 4 bytes of its ICMP (no id or sequence in it)" : "");
 }
 
 GRADED(errors_quoting_requests, 2,
        "ICMP errors quoting its requests: \"From ... icmp_seq=N\" lines and \"+N errors\"; others' ignored",
        "A destination unreachable (3) or time exceeded (11) message carries the IPv4 header and first 8 "
        "bytes of "
-       "the request that failed: read the id and sequence from there (by that header's own IHL). Chapter: "
-       "'Matching replies'.")
+       "the request that failed: read the id and sequence from there (by that header's own IHL), and only "
+       "when the quote holds them (that header and 8 bytes). Chapter: 'Matching replies'.")
 {
     need_sandbox();
     int fd = responder_open();
     struct sl_proc *p = start_myping("2", "0.2", "1");
     struct request r;
     next_request(fd, &r, 5);
-    send_error(fd, &r, 3, 1, (uint16_t)(r.id ^ 0x0f0f)); /* another program's request */
-    send_error(fd, &r, 3, 1, r.id);
+    send_error(fd, &r, 3, 1, (uint16_t)(r.id ^ 0x0f0f), 8); /* another program's request */
+    send_error(fd, &r, 3, 1, r.id, 8);
+    send_error(fd, &r, 3, 1, r.id, 4); /* too short to say whose: ignored */
     next_request(fd, &r, 5);
-    send_error(fd, &r, 11, 0, r.id);
+    send_error(fd, &r, 11, 0, r.id, 8);
     struct summary s;
     finish_myping(p, 1, &s);
     sl_expect(s.transmitted == 2 && s.received == 0 && s.errors == 2 && s.loss == 100.0,
@@ -724,6 +735,31 @@ GRADED(
     sl_expect_error(p, 1, "CAP_NET_RAW");
     sl_expect_one_line_error(p);
     sl_expect_contains(sl_err(p), "ping_group_range", "myping's error line (the other way: ping sockets)");
+    sl_expect_contains(
+        sl_err(p), "SOCK_RAW: Operation not permitted",
+        "the raw socket's own reason, EPERM, in its place (no_socket_error(raw_errno, errno))");
+}
+
+GRADED(
+    no_fd_left, 1,
+    "with no fd left (socket fails with EMFILE), myping names the raw socket's error, exit 1, and does not "
+    "fall back",
+    "Only EPERM and EACCES mean \"not allowed\": fall back to a ping socket for those alone. Any other "
+    "error of socket(SOCK_RAW), EMFILE here, is one line naming the call (cli_error). Chapter: 'Who may "
+    "open a raw socket'.")
+{
+    need_sandbox();
+    struct sl_proc *p = sl_startx(&(struct sl_opts){.prog = "myping",
+                                                    .args = SL_ARGS("-c", "1", "127.0.0.1"),
+                                                    .keep_caps = CAP_RAW,
+                                                    .faults = "emfile=1"});
+    sl_close_stdin(p);
+    sl_expect_error(p, 1, "SOCK_RAW");
+    sl_expect_one_line_error(p);
+    sl_expect_contains(sl_err(p), "Too many open files", "myping's error line (EMFILE's reason)");
+    sl_expect_not_contains(sl_err(p), "CAP_NET_RAW",
+                           "myping's error line (a missing capability is not the reason)");
+    sl_expect_not_contains(sl_err(p), "ping socket", "myping's error line (no fallback)");
 }
 
 GRADED(usage_errors, 2,
@@ -899,12 +935,12 @@ GRADED(
     char pcap[300];
     snprintf(pcap, sizeof pcap, "%s/udp.pcap", sl_tmpdir());
     sl_wire_save(pcap);
-    const char *ts =
-        tshark_fields(pcap, "udp && !icmp",
-                      SL_ARGS("ip.src", "udp.srcport", "ip.dst", "udp.dstport", "ip.ttl", "ip.id", "ip.len",
-                              "ip.flags.df", "ip.checksum.status", "udp.length", "udp.checksum.status"));
+    const char *ts = tshark_fields(pcap, "udp && !icmp",
+                                   SL_ARGS("ip.src", "udp.srcport", "ip.dst", "udp.dstport", "ip.ttl",
+                                           "ip.id", "ip.len", "ip.flags.df", "ip.flags.mf",
+                                           "ip.checksum.status", "udp.length", "udp.checksum.status"));
     static const char *const keys[] = {
-        "-", "-", "-", "-", "ttl=", "id=", "iplen=", "df=", "ipsum=", "len=", "sum=", NULL};
+        "-", "-", "-", "-", "ttl=", "id=", "iplen=", "df=", "mf=", "ipsum=", "len=", "sum=", NULL};
     const char *out = sl_out(p);
     sl_expect(sl_count_lines(out, "udp ") == 5, "5 lines, each starting \"udp \"", "%d:\n%s",
               sl_count_lines(out, "udp "), out);
@@ -949,11 +985,12 @@ GRADED(sniff_icmp_like_tshark, 3,
     char pcap[300];
     snprintf(pcap, sizeof pcap, "%s/icmp.pcap", sl_tmpdir());
     sl_wire_save(pcap);
-    const char *ts = tshark_fields(pcap, "icmp",
-                                   SL_ARGS("ip.ttl", "ip.id", "ip.len", "ip.flags.df", "ip.checksum.status",
-                                           "icmp.type", "icmp.code", "icmp.checksum.status"));
+    const char *ts =
+        tshark_fields(pcap, "icmp",
+                      SL_ARGS("ip.ttl", "ip.id", "ip.len", "ip.flags.df", "ip.flags.mf", "ip.checksum.status",
+                              "icmp.type", "icmp.code", "icmp.checksum.status"));
     static const char *const keys[] = {
-        "ttl=", "id=", "iplen=", "df=", "ipsum=", "type=", "code=", "sum=", NULL};
+        "ttl=", "id=", "iplen=", "df=", "mf=", "ipsum=", "type=", "code=", "sum=", NULL};
     const char *out = sl_out(p);
     for (int i = 0; i < 4; i++) {
         char mine[512], theirs[512];
@@ -965,6 +1002,69 @@ GRADED(sniff_icmp_like_tshark, 3,
                       strcmp(strchr(echo, '/') + 1, i < 2 ? "1" : "2") == 0,
                   "echo=ID/SEQ with ping's sequence number", "\"%s\"", mine);
     }
+}
+
+/* Send, through a raw socket with IP_HDRINCL (the test writes the IPv4
+ * header itself), one fragment of UDP datagram `id` from 127.0.0.1 to
+ * itself: len bytes of it starting at byte `offset` (a multiple of 8),
+ * with More Fragments set when more follow. The kernel fills in the
+ * header's checksum. */
+static void send_fragment(int fd, uint16_t id, size_t offset, const uint8_t *part, size_t len, bool more)
+{
+    uint8_t pkt[20 + 256] = {0x45};
+    size_t total = 20 + len;
+    uint16_t frag = (uint16_t)((more ? 0x2000 : 0) | offset / 8);
+    pkt[2] = (uint8_t)(total >> 8), pkt[3] = (uint8_t)total;
+    pkt[4] = (uint8_t)(id >> 8), pkt[5] = (uint8_t)id;
+    pkt[6] = (uint8_t)(frag >> 8), pkt[7] = (uint8_t)frag;
+    pkt[8] = 64, pkt[9] = IPPROTO_UDP;
+    uint32_t lo = htonl(INADDR_LOOPBACK);
+    memcpy(pkt + 12, &lo, 4), memcpy(pkt + 16, &lo, 4);
+    memcpy(pkt + 20, part, len);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = lo};
+    if (sendto(fd, pkt, total, 0, (struct sockaddr *)&to, sizeof to) != (ssize_t)total)
+        sl_fail("to send a fragment from a raw socket (IP_HDRINCL)", "sendto: %s", strerror(errno));
+    sl_step(
+        "sent a fragment of IPv4 datagram id 0x%04x: %zu bytes at offset %zu (%zu in 8-byte units), MF %d",
+        id, len, offset, offset / 8, more);
+}
+
+GRADED(sniff_fragments, 2,
+       "a UDP datagram in two fragments: sniff prints the first (mf=1, its UDP header) and skips the second",
+       "Bytes 6-7 of the IPv4 header: 0x4000 Don't Fragment, 0x2000 More Fragments, and the low 13 bits the "
+       "fragment's offset in 8-byte units. Only the fragment at offset 0 holds the UDP header; a later one "
+       "starts in the middle of the data. Chapter: 'Reading the IPv4 header'.")
+{
+    need_sandbox();
+    struct sl_proc *p = start_sniff(SL_ARGS("--udp", "-c", "2"));
+    int raw = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW); /* IPPROTO_RAW: IP_HDRINCL implied */
+    int udp = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP);
+    if (raw < 0 || udp < 0)
+        sl_fail("raw sockets for the test", "socket: %s", strerror(errno));
+    uint8_t dgram[8 + 24] = {0x9c, 0x45, 0x00, 0x09, 0, sizeof dgram, 0, 0}; /* 40005 > 9, no checksum */
+    memset(dgram + 8, 'f', 24);
+    send_fragment(raw, 0x5a5a, 0, dgram, 16, true);        /* the UDP header and 8 bytes of data */
+    send_fragment(raw, 0x5a5a, 16, dgram + 16, 16, false); /* offset 16: 2 units */
+    send_udp(udp, 64, 40006, 9, "whole", "ok");
+    sl_wait_exit(p, 10);
+    sl_expect_exit(p, 0);
+    char first[512], second[512], v[64];
+    const char *out = sl_out(p);
+    if (!nth_line(out, 0, first, sizeof first) || !nth_line(out, 1, second, sizeof second))
+        sl_fail("2 lines", "\"%s\"", out);
+    sl_expect(strcmp(field(first, "src=", v, sizeof v), "127.0.0.1:40005") == 0 &&
+                  strcmp(field(first, "id=", v, sizeof v), "0x5a5a") == 0 &&
+                  strcmp(field(first, "iplen=", v, sizeof v), "36") == 0 &&
+                  strcmp(field(first, "mf=", v, sizeof v), "1") == 0 &&
+                  strcmp(field(first, "df=", v, sizeof v), "0") == 0,
+              "line 1: the first fragment, src=127.0.0.1:40005 id=0x5a5a iplen=36 df=0 mf=1", "\"%s\"",
+              first);
+    sl_expect(strcmp(field(second, "src=", v, sizeof v), "127.0.0.1:40006") == 0 &&
+                  strcmp(field(second, "mf=", v, sizeof v), "0") == 0,
+              "line 2: the whole datagram from port 40006 (mf=0); the second fragment is no line (offset 16, "
+              "not 0)",
+              "\"%s\"", second);
+    close(raw), close(udp);
 }
 
 GRADED(

@@ -118,8 +118,8 @@ struct sl_opts {
     unsigned long long keep_caps;          /* capabilities to keep: 1ULL << CAP_NET_RAW */
     /* Faults in the program's socket I/O: "seed=7,short=0.5,eintr=0.2"
      * preloads build/tools/faultio.so (tools/preload/faultio.c lists the
-     * keys: seed, short, eintr, eagain, after, on, log, leaks: "leaks=1"
-     * with sl_expect_no_leaks). */
+     * keys: seed, short, eintr, eagain, after, on, log, emfile, leaks:
+     * "leaks=1" with sl_expect_no_leaks). */
     const char *faults;
 };
 /* A NULL-terminated list of strings, for .args and .env. */

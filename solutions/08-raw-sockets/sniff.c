@@ -6,12 +6,19 @@
  *
  * Reads every IPv4 packet on lo through an AF_PACKET socket (which needs
  * CAP_NET_RAW), once each (lo shows a packet leaving and arriving: only
- * the arrival is printed), and prints it in one line of KEY=VALUE fields:
+ * the arrival is printed), and prints it in one line of KEY=VALUE fields
+ * (each example is one line, folded here):
  *
- *     udp src=127.0.0.1:40112 dst=127.0.0.1:5000 ttl=64 id=0x1c2d iplen=33 df=1 ipsum=ok len=13 sum=ok
- *     icmp src=127.0.0.1 dst=127.0.0.1 ttl=64 id=0x0000 iplen=84 df=1 ipsum=ok type=8 code=0 sum=ok
- * echo=1234/1 tcp src=127.0.0.1:5000 dst=127.0.0.1:40112 ttl=64 id=0x0000 iplen=52 df=1 ipsum=ok flags=SA
- * seq=... ack=... win=65483 sum=partial
+ *     udp src=127.0.0.1:40112 dst=127.0.0.1:5000 ttl=64 id=0x1c2d iplen=33 df=1 mf=0
+ *         ipsum=ok len=13 sum=ok
+ *     icmp src=127.0.0.1 dst=127.0.0.1 ttl=64 id=0x0000 iplen=84 df=1 mf=0 ipsum=ok
+ *         type=8 code=0 sum=ok echo=1234/1
+ *     tcp src=127.0.0.1:5000 dst=127.0.0.1:40112 ttl=64 id=0x0000 iplen=52 df=1 mf=0
+ *         ipsum=ok flags=SA seq=... ack=... win=65483 sum=partial
+ *
+ * df and mf are the Don't Fragment and More Fragments flags; of a datagram
+ * cut into fragments only the first (offset 0, with its UDP or TCP header)
+ * is printed.
  *
  * A checksum is ok, bad, none (a UDP checksum of 0: not computed) or
  * partial: the kernel leaves a loopback packet's UDP or TCP checksum to
@@ -193,11 +200,11 @@ static void print_transport(const struct ip_info *ip, const uint8_t *t, size_t n
     inet_ntop(AF_INET, &ip->src, src, sizeof src);
     inet_ntop(AF_INET, &ip->dst, dst, sizeof dst);
     const char *ipsum = ip->checksum_ok ? "ok" : "bad";
-    const char *df = ip->dont_fragment ? "1" : "0";
+    const char *df = ip->dont_fragment ? "1" : "0", *mf = ip->more_fragments ? "1" : "0";
     if (ip->protocol == IPPROTO_UDP && n >= 8) {
         bool none = be16(t + 6) == 0;
-        printf("udp src=%s:%u dst=%s:%u ttl=%u id=0x%04x iplen=%zu df=%s ipsum=%s len=%u sum=%s\n", src,
-               be16(t), dst, be16(t + 2), ip->ttl, ip->id, ip->total_len, df, ipsum, be16(t + 4),
+        printf("udp src=%s:%u dst=%s:%u ttl=%u id=0x%04x iplen=%zu df=%s mf=%s ipsum=%s len=%u sum=%s\n", src,
+               be16(t), dst, be16(t + 2), ip->ttl, ip->id, ip->total_len, df, mf, ipsum, be16(t + 4),
                none ? "none" : sum_word(partial, transport_checksum(ip, t, n)));
     } else if (ip->protocol == IPPROTO_TCP && n >= 20) {
         static const char names[] = "FSRPAUEC";
@@ -207,20 +214,21 @@ static void print_transport(const struct ip_info *ip, const uint8_t *t, size_t n
             if (t[13] & (1 << b))
                 flags[k++] = names[b];
         flags[k] = '\0';
-        printf("tcp src=%s:%u dst=%s:%u ttl=%u id=0x%04x iplen=%zu df=%s ipsum=%s flags=%s seq=%u ack=%u "
-               "win=%u sum=%s\n",
-               src, be16(t), dst, be16(t + 2), ip->ttl, ip->id, ip->total_len, df, ipsum, k ? flags : "-",
-               be32(t + 4), be32(t + 8), be16(t + 14), sum_word(partial, transport_checksum(ip, t, n)));
+        printf(
+            "tcp src=%s:%u dst=%s:%u ttl=%u id=0x%04x iplen=%zu df=%s mf=%s ipsum=%s flags=%s seq=%u ack=%u "
+            "win=%u sum=%s\n",
+            src, be16(t), dst, be16(t + 2), ip->ttl, ip->id, ip->total_len, df, mf, ipsum, k ? flags : "-",
+            be32(t + 4), be32(t + 8), be16(t + 14), sum_word(partial, transport_checksum(ip, t, n)));
     } else if (ip->protocol == IPPROTO_ICMP && n >= ICMP_HEADER_LEN) {
-        printf("icmp src=%s dst=%s ttl=%u id=0x%04x iplen=%zu df=%s ipsum=%s type=%u code=%u sum=%s", src,
-               dst, ip->ttl, ip->id, ip->total_len, df, ipsum, t[0], t[1],
+        printf("icmp src=%s dst=%s ttl=%u id=0x%04x iplen=%zu df=%s mf=%s ipsum=%s type=%u code=%u sum=%s",
+               src, dst, ip->ttl, ip->id, ip->total_len, df, mf, ipsum, t[0], t[1],
                sum_word(false, inet_checksum(t, n)));
         if (t[0] == ICMP_TYPE_ECHO_REQUEST || t[0] == ICMP_TYPE_ECHO_REPLY)
             printf(" echo=%u/%u", be16(t + 4), be16(t + 6));
         printf("\n");
     } else {
-        printf("ip src=%s dst=%s ttl=%u id=0x%04x iplen=%zu df=%s ipsum=%s proto=%u short\n", src, dst,
-               ip->ttl, ip->id, ip->total_len, df, ipsum, ip->protocol);
+        printf("ip src=%s dst=%s ttl=%u id=0x%04x iplen=%zu df=%s mf=%s ipsum=%s proto=%u short\n", src, dst,
+               ip->ttl, ip->id, ip->total_len, df, mf, ipsum, ip->protocol);
     }
 }
 

@@ -33,6 +33,9 @@
  *               whole. (printf and fgets never come here anyway: glibc's
  *               stdio calls its internal write and read.)
  *   log=1       one line on stderr per fault injected
+ *   emfile=1    every socket() fails with EMFILE, as in a process with no fd
+ *               left (a lower RLIMIT_NOFILE would stop the dynamic loader
+ *               first: it opens each library with an fd of its own)
  *   leaks=1     at exit, one line on stderr for each thing the program got
  *               and never gave back: "faultio: leak: a getaddrinfo result
  *               never given to freeaddrinfo", "... a getline buffer never
@@ -68,7 +71,7 @@ enum scope { SCOPE_SOCKETS, SCOPE_ALL, SCOPE_STDIO };
 enum fault { NONE, EINTR_FAULT, EAGAIN_FAULT, SHORT_FAULT };
 
 static struct {
-    bool on, log, leaks;
+    bool on, log, leaks, emfile;
     uint64_t seed;
     double p_short, p_eintr, p_eagain;
     unsigned long long after;
@@ -198,6 +201,8 @@ static bool parse_item(char *item)
         return (cfg.log = strcmp(v, "1") == 0) || strcmp(v, "0") == 0;
     if (strcmp(item, "leaks") == 0)
         return (cfg.leaks = strcmp(v, "1") == 0) || strcmp(v, "0") == 0;
+    if (strcmp(item, "emfile") == 0)
+        return (cfg.emfile = strcmp(v, "1") == 0) || strcmp(v, "0") == 0;
     if (strcmp(item, "on") == 0) {
         cfg.scope = strcmp(v, "all") == 0 ? SCOPE_ALL : strcmp(v, "stdio") == 0 ? SCOPE_STDIO : SCOPE_SOCKETS;
         return strcmp(v, "sockets") == 0 || cfg.scope != SCOPE_SOCKETS;
@@ -219,7 +224,7 @@ __attribute__((constructor)) static void faultio_init(void)
         snprintf(shown, sizeof shown, "%s", item);
         if (!parse_item(item)) {
             say("faultio: SOCKLAB_FAULTS: '%s' is not one of seed=N, short=P, eintr=P, eagain=P, after=N, "
-                "on=sockets|all|stdio, log=1, leaks=1\n",
+                "on=sockets|all|stdio, log=1, leaks=1, emfile=1\n",
                 shown);
             _exit(2);
         }
@@ -410,6 +415,20 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags, 
     if (len <= buflen)
         FAULT("recvfrom", fd, &len, flags);
     return real___recvfrom_chk(fd, buf, len, buflen, flags, addr, alen);
+}
+
+/* ---- emfile=1: no fd left for a socket -------------------------------------- */
+
+int socket(int domain, int type, int protocol)
+{
+    REAL(socket);
+    if (cfg.emfile) {
+        if (cfg.log)
+            say("faultio: socket: EMFILE\n");
+        errno = EMFILE;
+        return -1;
+    }
+    return real_socket(domain, type, protocol);
 }
 
 /* ---- leaks=1: what the program got and never gave back -------------------- */
