@@ -7,7 +7,7 @@
 -- Other metadata it reads, all written by book.sh into a metadata file:
 --   book-parts     list of {id, src, kind = front|lesson|back, number}, in reading order
 --   book-diagrams  list of {name, caption} for diagrams/*.dot
---   book-plots     list of the plots that exist (build/bench/*.png)
+--   book-plots     list of the plots that exist (build/bench/*.png, *.svg)
 --   book-png       folder holding the diagrams as PNG (single mode)
 --
 -- What it does to every part:
@@ -16,7 +16,7 @@
 --   * lessons are numbered: the chapter by its lesson number, level-2 sections N.1, N.2 ...;
 --   * `../../diagrams/NAME.svg` becomes the rendered diagram (SVG in HTML, PNG in EPUB/PDF); in the
 --     middle of a sentence it becomes a link to the diagram in the list of diagrams;
---   * `../../build/bench/NAME.png` becomes the plot, or a note saying how to make it;
+--   * `../../build/bench/NAME.png` (or .svg) becomes the plot, or a note saying how to make it;
 --   * links to another chapter (`../02-addresses/README.md#frag`) become links inside the book;
 --     links to other files of the repository become plain text (with the path as a tooltip);
 --   * an image alone in a paragraph becomes a numbered figure with its caption.

@@ -212,7 +212,7 @@ write_parts() {
             echo "  - {name: $slug, title: $(yq "$title"), caption: $(yq "$cap")}"
         done < <(diagram_names)
         echo "book-plots:"
-        for f in build/bench/*.png; do
+        for f in build/bench/*.png build/bench/*.svg; do
             [ -e "$f" ] && echo "  - $(yq "$f")"
         done
         echo "date: $(yq "$(date -u +%Y-%m-%d)")"
@@ -222,9 +222,9 @@ write_parts() {
 copy_assets() {
     cp book/book.css "$OUT/book.css"
     local f d slug
-    if compgen -G 'build/bench/*.png' >/dev/null; then
+    if compgen -G 'build/bench/*.png' >/dev/null || compgen -G 'build/bench/*.svg' >/dev/null; then
         mkdir -p "$OUT/bench"
-        cp build/bench/*.png "$OUT/bench/"
+        for f in build/bench/*.png build/bench/*.svg; do [ -e "$f" ] && cp "$f" "$OUT/bench/"; done
     fi
     # a chapter's own pictures (lessons/NN-slug/*.png ...) go to media/NN-slug/
     for d in "$LESSONS"/[0-9][0-9]-*/; do
