@@ -29,7 +29,15 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/socklab-flake.XXXXXX")
 stop_runs() {
     local f
     for f in "$WORK"/running-*; do [ -e "$f" ] && kill -TERM -- "-$(cat "$f")" 2>/dev/null; done
-    echo; echo "flake: interrupted; logs in build/flake/" >&2
+    # what the runs that ended had come to: not the answer (0 of N failing), but what there is of it
+    local done=0 ok=0 bad=()
+    for f in "$LOGS"/*.status; do
+        [ -e "$f" ] || continue
+        done=$((done + 1))
+        if [ "$(cat "$f")" = 0 ]; then ok=$((ok + 1)); else bad+=("$(basename "$f" .status)"); fi
+    done
+    echo
+    echo "flake: interrupted after $done finished run(s) of $N + 2: $ok passed${bad[*]:+, failed: ${bad[*]}}; logs in build/flake/" >&2
     exit 1
 }
 trap stop_runs INT TERM
