@@ -25,7 +25,7 @@
  * earlier lessons' files it reuses, as a student who finished those lessons
  * has it; every graded test must fail) and against each mutant
  * (build/mutants/LESSON/NAME: at least one test must fail). It ends with
- * one line "test: N passed, M failed".
+ * one line "test: N passed, M failed (S s)".
  *
  * What the scores rest on:
  * - Before any program under test runs, each lesson's test program is copied

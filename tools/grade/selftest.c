@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Print each problem of a selftest check; count passes and failures. */
@@ -239,10 +240,12 @@ static void selftest_lesson(const struct run *listed, struct tally *t)
 }
 
 /* grade --selftest LESSON...: prints a block per lesson, then "test: N
- * passed, M failed"; returns 0 when nothing failed, else 1. */
+ * passed, M failed (S s)"; returns 0 when nothing failed, else 1. */
 int selftest(char **lessons, int n)
 {
     struct tally t = {0};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     mkdir("build/report", 0755);
     mkdir("build/report/logs", 0755);
     struct run *listed = xcalloc((size_t)n, sizeof *listed);
@@ -252,9 +255,10 @@ int selftest(char **lessons, int n)
         run_free(&listed[i]);
     }
     free(listed);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     printf("\ntest: %d passed, %d failed", t.passed, t.failed);
     if (t.skipped)
         printf(", %d skipped", t.skipped);
-    printf("\n");
+    printf(" (%.0f s)\n", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     return t.failed ? 1 : 0;
 }
