@@ -156,7 +156,7 @@ void sl_privs_count_processes(void);
  * resource limits. 0, or -1 with errno set. */
 int sl_sandbox_child(unsigned long long keep_caps);
 /* If a program ended (wait status) because it hit one of those limits,
- * what to tell the student ("over the 1 GiB memory limit"); else NULL. */
+ * what to tell the student ("over the 512 MiB memory limit"); else NULL. */
 const char *sl_limit_hit(int status);
 
 #endif

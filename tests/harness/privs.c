@@ -5,10 +5,14 @@
  *
  * The limits (CPU and memory scale with SOCKLAB_SLOW, as deadlines do):
  *   CPU        60 s       SIGXCPU at the soft limit, SIGKILL one second later
- *   memory     1 GiB      RLIMIT_DATA: malloc returns NULL past it; one request
+ *   memory     512 MiB    RLIMIT_DATA: malloc returns NULL past it; one request
  *                         for more than that at once is killed by the seccomp
  *                         filter (SIGSYS), so that it is reported by name.
- *                         Not under SAN=1 (see SL_SANITIZED).
+ *                         Each program of a test has its own: a lesson's
+ *                         programs use a few MiB, tshark about 120; a test
+ *                         runs several, and a Gradescope container may have
+ *                         less than 1 GiB in all. Not under SAN=1 (see
+ *                         SL_SANITIZED).
  *   file size  64 MiB     SIGXFSZ
  *   open files 4096
  *   processes  256 more than the user ran as the tests began (RLIMIT_NPROC counts every
@@ -36,7 +40,7 @@
 #include <unistd.h>
 
 #define SL_CPU_SECONDS 60.0
-#define SL_MEMORY_BYTES (1ULL << 30)
+#define SL_MEMORY_BYTES (512ULL << 20)
 #define SL_FSIZE_BYTES (64ULL << 20)
 #define SL_NOFILE 4096
 #define SL_NPROC_MORE 256
@@ -318,8 +322,8 @@ const char *sl_limit_hit(int status)
     case SIGSYS:
         if (!SL_MEMORY_LIMITED)
             return NULL;
-        snprintf(text, sizeof text, "over the %.3g GiB memory limit (it asked for more at once)",
-                 (double)memory_bytes() / (1 << 30));
+        snprintf(text, sizeof text, "over the %llu MiB memory limit (it asked for more at once)",
+                 (unsigned long long)(memory_bytes() >> 20));
         return text;
     default:
         return NULL;
