@@ -101,6 +101,18 @@ static int is_patch(const struct dirent *e)
     return len >= 7 && strcmp(e->d_name + len - 6, ".patch") == 0;
 }
 
+/* The mutant of patch file "NAME.patch": its name and the folder its
+ * programs are built in (build/mutants/LESSON/NAME); whether that folder
+ * exists (a missing program would fail every test, so it is not graded). */
+static bool mutant_dirs(const char *lesson, const char *patch, char *name, size_t namesz, char *bindir,
+                        size_t bindirsz)
+{
+    snprintf(name, namesz, "%.*s", (int)(strlen(patch) - 6), patch);
+    snprintf(bindir, bindirsz, "build/mutants/%s/%s", lesson, name);
+    struct stat sb;
+    return stat(bindir, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
 /* Each mutant of the lesson (tests/mutants/LESSON/NAME.patch, built into
  * build/mutants/LESSON/NAME/) must fail at least one test. The mutants are
  * graded selftest_jobs() at once, each in a worker process; the verdicts
@@ -138,11 +150,8 @@ static void selftest_mutants(const struct run *listed, struct tally *t)
         if (i == n)
             break;
         char name[256], bindir[1400];
-        snprintf(name, sizeof name, "%.*s", (int)(strlen(names[i]->d_name) - 6), names[i]->d_name);
-        snprintf(bindir, sizeof bindir, "build/mutants/%s/%s", lesson, name);
-        struct stat sb;
-        if (stat(bindir, &sb) != 0 || !S_ISDIR(sb.st_mode)) /* a missing program would fail every test */
-            continue;
+        if (!mutant_dirs(lesson, names[i]->d_name, name, sizeof name, bindir, sizeof bindir))
+            continue; /* said below */
         pid_t pid = fork();
         if (pid == 0) {
             grade_mutant(listed, testbin, name, bindir, &v[i]);
@@ -160,10 +169,7 @@ static void selftest_mutants(const struct run *listed, struct tally *t)
     int caught = 0;
     for (int i = 0; i < n; i++) {
         char name[256], bindir[1400];
-        snprintf(name, sizeof name, "%.*s", (int)(strlen(names[i]->d_name) - 6), names[i]->d_name);
-        snprintf(bindir, sizeof bindir, "build/mutants/%s/%s", lesson, name);
-        struct stat sb;
-        if (stat(bindir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        if (!mutant_dirs(lesson, names[i]->d_name, name, sizeof name, bindir, sizeof bindir)) {
             check(t, false, "mutant %s/%s was not built (%s): make test builds it", lesson, name, bindir);
             continue;
         }
