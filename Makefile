@@ -249,18 +249,39 @@ test: ## [course] prove the course with its reference solutions
 	@echo "To grade your work: make grade L=NN for one lesson, make grade for all of them." >&2
 	@exit 2
 else
+# make test runs three things side by side: the selftest and the checks
+# before it, which mostly wait (for a deadline a mutant misses, a peer); the
+# book's check, which mostly drives a browser; and the attacks, which only
+# compute. The book's check and the attacks write logs (build/book-check.log,
+# build/attacks.log), printed after the selftest's report, so that its lines
+# stay together. A failed step still waits for the others, whose reports are
+# printed all the same.
+SIDE_CHECKS = $(if $(L),,$(if $(wildcard tools/book.sh),book) $(if $(wildcard tools/attacks.sh),attacks))
+test: check-skeletons check-format $(TOOLS) $(addprefix build/tests/,$(SEL)) build/tests/selftest-harness \
+      $(foreach l,$(SEL),$(LESSON_PROGS_$(l)) $(SOLUTION_PROGS_$(l)) $(SKEL_PROGS_$(l)) $(MUTANT_PROGS_$(l))) ## [course] prove the course: solutions pass, skeletons and mutants fail
+	@rm -f $(foreach c,book attacks,build/$(c)-check.log build/$(c)-check.rc); rc=0; \
+	  $(if $(SIDE_CHECKS),echo "make test: the $(subst $(eval) , and ,$(strip $(SIDE_CHECKS))) checks run beside the selftest; their reports follow it";) \
+	  $(MAKE) --no-print-directory -j3 test-checks $(addprefix test-side-,$(SIDE_CHECKS)) || rc=$$?; \
+	  for c in $(SIDE_CHECKS); do [ -f build/$$c-check.rc ] || { echo "make test: the $$c check did not run" >&2; rc=1; continue; }; \
+	    cat build/$$c-check.log; [ "$$(cat build/$$c-check.rc)" = 0 ] || rc=1; done; exit $$rc
+
 # The selftest's test programs make their temporary folders under one folder
 # of this run (TMPDIR), removed when it ends: a test killed before its own
 # clean-up (--fail-fast on mutants) leaves nothing in /tmp.
-test: check-skeletons check-format $(TOOLS) $(addprefix build/tests/,$(SEL)) build/tests/selftest-harness \
-      $(foreach l,$(SEL),$(LESSON_PROGS_$(l)) $(SOLUTION_PROGS_$(l)) $(SKEL_PROGS_$(l)) $(MUTANT_PROGS_$(l))) ## [course] prove the course: solutions pass, skeletons and mutants fail
-	@if [ -x tools/book.sh ] && [ -z "$(L)" ]; then tools/book.sh check; fi
+.PHONY: test-checks test-side-book test-side-attacks
+test-checks:
 	@if [ -x tools/fuzz.sh ] && [ -z "$(L)" ]; then tools/fuzz.sh regress; fi
 	@build/tests/selftest-harness >build/selftest-harness.log 2>&1 && echo "harness: selftest passed (10 MiB through cat, floods, peers, hostile peers, faultio, the wire)" || { tail -30 build/selftest-harness.log; exit 1; }
 	@if [ -x tools/student-repo.sh ] && [ -z "$(L)" ]; then tools/student-repo.sh --check; fi
 	@run=$$(mktemp -d "$${TMPDIR:-/tmp}/socklab-run.XXXXXX") && chmod 1777 "$$run" || exit 1; \
 	  TMPDIR=$$run build/tools/grade --selftest $(SEL); rc=$$?; rm -rf "$$run"; exit $$rc
-	@if [ -x tools/attacks.sh ] && [ -z "$(L)" ]; then SAN=$(SAN) tools/attacks.sh; fi
+
+# Each always succeeds, so that a failed side check does not stop the others:
+# make test reads build/NAME-check.rc.
+test-side-book:
+	@tools/book.sh check > build/book-check.log 2>&1; echo $$? > build/book-check.rc
+test-side-attacks:
+	@SAN=$(SAN) nice -n 19 tools/attacks.sh > build/attacks-check.log 2>&1; echo $$? > build/attacks-check.rc
 endif
 
 attacks: $(TOOLS) $(TEST_BINS) ## [course] grade the hostile submissions of tests/attacks/: none may score, leave a process or a file
