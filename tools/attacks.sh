@@ -27,7 +27,8 @@
 #   nosandbox   the same under build/tools/deny-userns (user namespaces denied: Ubuntu 24.04, Docker)
 #   gradescope  (root only) the Gradescope package (make gradescope) set up by its setup.sh in a fake
 #               /autograder tree (AUTOGRADER_ROOT), the attack as the submission, run_autograder run
-#               as root in a PID namespace with user namespaces denied, as in Gradescope's container;
+#               as root in a PID and a network namespace with user namespaces denied, as in
+#               Gradescope's container;
 #               the score is the fake root's results/results.json, the files checked are its source/
 # An attack fails if it scores a point, gives no report, leaves a process, changes a file outside the
 # copy's build/ or leaves one in /tmp or /dev/shm, or grading outlives the deadline. Without the
@@ -217,7 +218,8 @@ local_one() {
 }
 
 # The fake /autograder: a copy of the template, the attack as the submission, run_autograder as
-# root in a PID namespace with user namespaces denied; the leftovers in that namespace are listed
+# root in a PID and a network namespace (a container's own loopback, which run_autograder's
+# grade --host-loopback hands to the tests) with user namespaces denied; the leftovers in that namespace are listed
 # before it ends (its end kills them), so they count for uid-less root runs too.
 gradescope_one() {
     local name=$1 work=$2 tag=$3 g=$2/ag
@@ -229,13 +231,13 @@ gradescope_one() {
     # a copy of /etc/hosts bound over it, as Docker binds one into each container (run_autograder
     # puts the tests' names into it)
     cp /etc/hosts "$work/etc-hosts" && chmod go-w "$work/etc-hosts"
-    local inner='mount --bind "$W/shm" /dev/shm && mount --bind "$W/tmp" /tmp && mount --bind "$W/etc-hosts" /etc/hosts || exit 125
+    local inner='ip link set lo up && mount --bind "$W/shm" /dev/shm && mount --bind "$W/tmp" /tmp && mount --bind "$W/etc-hosts" /etc/hosts || exit 125
         cd "$G" && "$G/run_autograder" > "$G/stdout" 2>&1; sleep 0.5
         for p in /proc/[0-9]*; do p=${p#/proc/}; [ "$p" = $$ ] && continue
             read -r c < /proc/$p/comm 2>/dev/null && echo "$p $c"; done > "$G/left"'
     student_env "$work" "$tag"
     timeout -k 5 "$DEADLINE" "${SENV[@]}" G="$g" W="$work" AUTOGRADER_ROOT="$g" bash -c "ulimit -v $MEM_KIB; exec \"\$@\"" - \
-        unshare --pid --fork --mount --mount-proc "$SRC/build/tools/deny-userns" bash -c "$inner" < /dev/null
+        unshare --pid --fork --mount --mount-proc --net "$SRC/build/tools/deny-userns" bash -c "$inner" < /dev/null
     echo $? > "$work/.rc"
     ln -s ag/stdout "$work/.board"
     ln -s ag/results/results.json "$work/.json"

@@ -136,7 +136,8 @@ unpack() {
 # namespaces denied (build/tools/deny-userns), as in a Docker container. As root, in a mount
 # namespace of its own where /etc/hosts is a copy bound over the real one, as Docker binds one
 # into each container: run_autograder puts the tests' names (tests/hosts.txt) into that copy,
-# never into this machine's /etc/hosts.
+# never into this machine's /etc/hosts; and in a network namespace of its own, whose loopback
+# lesson 08's tests may use (run_autograder's grade --host-loopback), never this machine's.
 grade_in() {
     local sub=$1 deny=${2:-}
     rm -rf "$ROOT/submission" "$ROOT/results"
@@ -145,7 +146,8 @@ grade_in() {
     local pre=()
     if [ "$(id -u)" = 0 ]; then
         cp /etc/hosts "$ROOT/etc-hosts" && chmod go-w "$ROOT/etc-hosts"
-        pre=(unshare --mount --propagation private sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$ROOT/etc-hosts")
+        # and a network of its own, as each container has: grade --host-loopback uses its loopback
+        pre=(unshare --mount --net --propagation private sh -c 'ip link set lo up && mount --bind "$0" /etc/hosts && exec "$@"' "$ROOT/etc-hosts")
     fi
     [ "$deny" = deny ] && pre+=("$PWD/build/tools/deny-userns")
     # Gradescope's environment has no L (ours selects what the zip holds, and would select again inside)

@@ -139,6 +139,9 @@ const char *const *sl_faults_env(const struct sl_opts *opts);
  * not capturing) and drains; a failure appends its "wire:" lines. */
 void sl_wire_prepare(void);
 void sl_wire_start(bool own_netns);
+/* The test holds this machine's loopback alone (sl_host_loopback): capture
+ * it from now on, as the sandbox's own. */
+void sl_wire_take_loopback(void);
 int sl_wire_fd(void);
 void sl_wire_drain(void);
 void sl_wire_report(struct sl_buf *m);

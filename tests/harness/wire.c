@@ -17,7 +17,9 @@
  * named after the test in the report's logs folder ($SOCKLAB_WIRE_DIR; by
  * default build/report/logs). Without the sandbox the loopback is the
  * machine's, shared with everything else: nothing is captured, and the
- * report says so in one line.
+ * report says so in one line; unless the test holds this machine's
+ * loopback alone (sl_host_loopback: grade --host-loopback, in a throwaway
+ * container), which is then captured as the sandbox's.
  */
 #define _GNU_SOURCE
 #include "internal.h"
@@ -148,6 +150,16 @@ void sl_wire_start(bool own_netns)
     }
     clock_gettime(CLOCK_REALTIME, &wire.t0);
     wire.owner = getpid();
+}
+
+void sl_wire_take_loopback(void)
+{
+    if (wire.fd >= 0)
+        return;
+    wire.why_not[0] = '\0';
+    if (wire.dirfd < 0)
+        wire.dirfd = open_dir(wire.dir_shown, sizeof wire.dir_shown);
+    sl_wire_start(true);
 }
 
 int sl_wire_fd(void)

@@ -64,6 +64,7 @@ void run_prepare_all(struct run *runs, int n, char **lessons, const char *varian
 /* proc.c */
 extern double proc_slow;                /* SOCKLAB_SLOW: every deadline is multiplied by it */
 extern long proc_run_uid, proc_run_gid; /* --run-as: the test programs' user; -1: grade's own */
+extern bool proc_host_loopback;         /* --host-loopback: they get CAP_NET_RAW and this machine's lo */
 void proc_kill_descendants(void);
 char *proc_run_test_program(const char *testbin, const char *arg, bool list, const char *bindir, int logfd,
                             double seconds, bool *timed_out, int *status, char **why);

@@ -2,7 +2,7 @@
  * grade - run socklab's lesson tests and score them.
  *
  * usage: grade [--bin DIR] [--detail] [--strict] [--report DIR] [--compile-logs DIR]
- *              [--classroom FILE] [--run-as UID:GID] LESSON...
+ *              [--classroom FILE] [--run-as UID:GID [--host-loopback]] LESSON...
  *        grade --selftest LESSON...
  *
  * Student mode (the default) runs build/tests/LESSON against the programs
@@ -18,6 +18,12 @@
  * programs, and so the student's programs they start, run as that user,
  * with no capabilities and no_new_privs; grade itself, the copies of the
  * test programs and the reports stay root's.
+ * --host-loopback (with --run-as; Gradescope's run_autograder): this machine
+ * is a throwaway container whose loopback nothing else uses, and it allows
+ * no sandbox. The test programs get CAP_NET_RAW (only that) and
+ * SOCKLAB_HOST_LOOPBACK=1, so that a test that needs raw sockets and a
+ * capture of lo, and no network settings of its own, runs on this
+ * machine's loopback, one such test at a time (sl_host_loopback).
  *
  * --selftest is what `make test` runs: each lesson's tests against the
  * solution (build/sol: every test must pass), against the skeleton
@@ -192,7 +198,7 @@ static int count_runs(char **lessons, int n, bool self)
 static void usage(FILE *to)
 {
     fprintf(to, "usage: grade [--bin DIR] [--detail] [--strict] [--report DIR] [--compile-logs DIR]\n"
-                "             [--classroom FILE] [--run-as UID:GID] LESSON...\n"
+                "             [--classroom FILE] [--run-as UID:GID [--host-loopback]] LESSON...\n"
                 "       grade --selftest LESSON...\n"
                 "Grades each LESSON (e.g. 01-first-socket); see the comment in tools/grade/main.c.\n");
 }
@@ -221,6 +227,8 @@ int main(int argc, char **argv)
                 fprintf(stderr, "grade: --run-as UID:GID (both above 0) needs root\n");
                 return 2;
             }
+        } else if (strcmp(argv[i], "--host-loopback") == 0) {
+            proc_host_loopback = true;
         } else if (strcmp(argv[i], "--classroom") == 0 && more) {
             o.classroom = argv[++i];
         } else if (strcmp(argv[i], "--detail") == 0) {
@@ -234,6 +242,10 @@ int main(int argc, char **argv)
             usage(stderr);
             return 2;
         }
+    }
+    if (proc_host_loopback && proc_run_uid < 0) {
+        fprintf(stderr, "grade: --host-loopback goes with --run-as (root in a throwaway container)\n");
+        return 2;
     }
     if (i == argc) {
         usage(stderr);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,31 @@
 
 double proc_slow = 1.0;                    /* SOCKLAB_SLOW */
 long proc_run_uid = -1, proc_run_gid = -1; /* --run-as: the test programs' user (grade stays root) */
+bool proc_host_loopback;                   /* --host-loopback */
+
+/* In the test program's child, as root: become the --run-as user. With
+ * --host-loopback, keep CAP_NET_RAW across the change of user and exec
+ * (permitted, effective, inheritable and ambient), and nothing else. 0, or
+ * -1 with errno set. */
+static int become_run_as_user(void)
+{
+    if (proc_host_loopback && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
+        return -1;
+    if (setgroups(0, NULL) != 0 ||
+        setresgid((gid_t)proc_run_gid, (gid_t)proc_run_gid, (gid_t)proc_run_gid) != 0 ||
+        setresuid((uid_t)proc_run_uid, (uid_t)proc_run_uid, (uid_t)proc_run_uid) != 0)
+        return -1;
+    if (proc_host_loopback) {
+        struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+        struct __user_cap_data_struct data[2] = {{0}};
+        data[0].effective = data[0].permitted = data[0].inheritable = 1u << CAP_NET_RAW;
+        if (syscall(SYS_capset, &hdr, data) != 0 ||
+            prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0) != 0)
+            return -1;
+        setenv("SOCKLAB_HOST_LOOPBACK", "1", 1);
+    }
+    return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
 
 /* Kill every child of this process (a subreaper: orphans of what it started
  * become its children) and reap them, until none is left: no daemon, setsid
@@ -112,11 +138,8 @@ static pid_t spawn_tests(const char *testbin, const char *arg, const char *bindi
                 unsetenv("SOCKLAB_RESULTS_FD");
             }
             setenv("SOCKLAB_BIN", bindir, 1);
-            if (proc_run_uid >= 0 &&
-                (setgroups(0, NULL) != 0 ||
-                 setresgid((gid_t)proc_run_gid, (gid_t)proc_run_gid, (gid_t)proc_run_gid) != 0 ||
-                 setresuid((uid_t)proc_run_uid, (uid_t)proc_run_uid, (uid_t)proc_run_uid) != 0 ||
-                 prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)) {
+            unsetenv("SOCKLAB_HOST_LOOPBACK"); /* only grade --host-loopback says so */
+            if (proc_run_uid >= 0 && become_run_as_user() != 0) {
                 perror("grade: --run-as");
                 _exit(127);
             }
