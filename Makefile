@@ -253,7 +253,7 @@ else
 # before it, which mostly wait (for a deadline a mutant misses, a peer); the
 # book's check, which mostly drives a browser; and the attacks, which only
 # compute. The book's check and the attacks write logs (build/book-check.log,
-# build/attacks.log), printed after the selftest's report, so that its lines
+# build/attacks-check.log), printed after the selftest's report, so that its lines
 # stay together. A failed step still waits for the others, whose reports are
 # printed all the same.
 SIDE_CHECKS = $(if $(L),,$(if $(wildcard tools/book.sh),book) $(if $(wildcard tools/attacks.sh),attacks))

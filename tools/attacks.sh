@@ -219,8 +219,8 @@ local_one() {
 
 # The fake /autograder: a copy of the template, the attack as the submission, run_autograder as
 # root in a PID and a network namespace (a container's own loopback, which run_autograder's
-# grade --host-loopback hands to the tests) with user namespaces denied; the leftovers in that namespace are listed
-# before it ends (its end kills them), so they count for uid-less root runs too.
+# grade --host-loopback hands to the tests) with user namespaces denied; the leftovers in that
+# namespace are listed before it ends (its end kills them), so they count for uid-less root runs too.
 gradescope_one() {
     local name=$1 work=$2 tag=$3 g=$2/ag
     cp -a "$GS_TEMPLATE" "$g"
