@@ -36,7 +36,9 @@
 # mode /tmp is the container's, thrown away after the submission: there such files are shown, not
 # failed (the autograder's own course must stay unchanged). One line per attack and
 # mode: name, mode, score, processes left, files changed, seconds, verdict; then the plain line
-# "attacks: N passed, M failed". Exit 0 when none failed, 1 otherwise, 2 usage.
+# "attacks: N passed, M failed". Exit 0 when none failed, 1 otherwise, 2 usage. Interrupted (INT,
+# TERM or HUP, to this script or to its process group) it ends the gradings running, kills what they
+# left, removes their copies, says "attacks: interrupted" and exits 130.
 #
 # Safety: every attack's own code touches only the course tree it was built in, and kill(-1) only
 # inside a PID namespace. This script adds an address-space ceiling (2 GiB, not under SAN=1) and,
@@ -119,12 +121,37 @@ lay() {
 # One result line, as the suite prints it.
 result_line() { printf '%-16s %-10s %5s %5s %5s %7s  %s%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "${8:+ ($8)}"; }
 
+# The grading command "$@", run in the folder $1: in the background, so that a TERM or an INT
+# (make test interrupted) reaches one_stopped at once rather than when grading ends; timeout
+# leads a process group of its own, which a signal to ours does not reach.
+GRADING=
+grading() {
+    local rc
+    (cd "$1" && shift && exec "$@") &
+    GRADING=$!
+    wait "$GRADING"
+    rc=$?
+    GRADING=
+    return "$rc"
+}
+
+# Interrupted: stop the grading (timeout passes the signal on to its group, and kills it 5 s
+# later), kill what it left (uid $2, tag $3) and remove the copy $1, so that nothing outlives us.
+one_stopped() {
+    trap - TERM INT HUP
+    if [ -n "$GRADING" ]; then kill -TERM "$GRADING" 2>/dev/null; wait "$GRADING" 2>/dev/null; fi
+    kill_leftovers "$2" "$3"
+    rm -rf "$1"
+    exit 143
+}
+
 one() {
     local mode=$1 name=$2 n=$3 out=$4 root=0 uid tag work t0 t1 rc score procs files tmpf verdict why=()
     [ "$(id -u)" = 0 ] && root=1
     uid=$(( root ? UID_BASE + n : $(id -u) ))
     tag=$name.$mode.$$
     work=$(mktemp -d "$WORKDIR/socklab-attack.XXXXXX")
+    trap 'one_stopped "$work" "$uid" "$tag"' TERM INT HUP
     chmod 0755 "$work"
     mkdir -p "$work/tmp" "$work/shm"
     chmod 1777 "$work/tmp" "$work/shm"
@@ -210,9 +237,9 @@ local_one() {
     local sel
     sel=$(graded_lessons "$name")
     student_env "$work/home" "$tag"
-    (cd "$course" && timeout -k 5 "$DEADLINE" "${drop[@]}" \
+    grading "$course" timeout -k 5 "$DEADLINE" "${drop[@]}" \
         "${SENV[@]}" "${deny[@]}" bash -c "$limits; exec make -s grade SEL='$sel'" \
-        > "$work/.board" 2>&1 < /dev/null)
+        > "$work/.board" 2>&1 < /dev/null
     echo $? > "$work/.rc"
     ln -s course/build/report/results.json "$work/.json"
 }
@@ -234,9 +261,9 @@ gradescope_one() {
     local inner='ip link set lo up && mount --bind "$W/shm" /dev/shm && mount --bind "$W/tmp" /tmp && mount --bind "$W/etc-hosts" /etc/hosts || exit 125
         cd "$G" && "$G/run_autograder" > "$G/stdout" 2>&1; sleep 0.5
         for p in /proc/[0-9]*; do p=${p#/proc/}; [ "$p" = $$ ] && continue
-            read -r c < /proc/$p/comm 2>/dev/null && echo "$p $c"; done > "$G/left"'
+            read -r c 2>/dev/null < /proc/$p/comm && echo "$p $c"; done > "$G/left"'
     student_env "$work" "$tag"
-    timeout -k 5 "$DEADLINE" "${SENV[@]}" G="$g" W="$work" AUTOGRADER_ROOT="$g" bash -c "ulimit -v $MEM_KIB; exec \"\$@\"" - \
+    grading . timeout -k 5 "$DEADLINE" "${SENV[@]}" G="$g" W="$work" AUTOGRADER_ROOT="$g" bash -c "ulimit -v $MEM_KIB; exec \"\$@\"" - \
         unshare --pid --fork --mount --mount-proc --net "$SRC/build/tools/deny-userns" bash -c "$inner" < /dev/null
     echo $? > "$work/.rc"
     ln -s ag/stdout "$work/.board"
@@ -273,6 +300,21 @@ for f in build/tools/grade build/tools/deny-userns; do [ -x "$f" ] || die "$f is
 
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/socklab-attacks.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
+# Interrupted (INT, TERM, HUP): stop the attacks running, each of which ends its grading, kills what
+# that left and removes its copy (one_stopped) within seconds; wait for them, then end.
+RUNNING=
+stop_all() {
+    trap - INT TERM HUP
+    local kids i
+    [ -n "$RUNNING" ] && kids=$(pgrep -P "$RUNNING")
+    # shellcheck disable=SC2086 # a list of pids
+    kill -TERM ${kids:-} $RUNNING 2>/dev/null
+    # shellcheck disable=SC2086
+    for i in $(seq 300); do [ -n "${kids:-}" ] && kill -0 $kids 2>/dev/null || break; sleep 0.1; done
+    echo "attacks: interrupted" >&2
+    exit 130
+}
+trap stop_all INT TERM HUP
 chmod 0755 "$OUT"
 export SRC ATTACKS UID_BASE DEADLINE MEM_KIB KEEP WORKDIR
 T0=$(date +%s)
@@ -307,7 +349,10 @@ for mode in $MODES; do
         i=$((i + 1))
         m=$(( $(printf '%s\n' $MODES | grep -n "^$mode\$" | cut -d: -f1) * 100 + i ))
         echo "$mode $n $m $OUT"
-    done | nice -n 5 xargs -P "$JOBS" -L 1 "$0" --one
+    done | nice -n 5 xargs -P "$JOBS" -L 1 "$0" --one &
+    RUNNING=$! # xargs, whose children are the attacks running; waited for so that a signal acts at once
+    wait "$RUNNING"
+    RUNNING=
 done
 
 pass=0 fail=0
