@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,21 @@ CHECK(exit_seen_at_once, "an exit is seen through the pidfd, not by polling")
     for (int i = 0; i < 20; i++)
         sl_expect_exit(sl_run("/bin/true", NULL), 0);
     fprintf(stderr, "harness selftest: 20 runs of true in %.3f s\n", sl_now() - t0);
+}
+
+CHECK(signals_at_default, "a program starts with no signal ignored, whatever the test ignores")
+{
+    signal(SIGINT, SIG_IGN); /* as under a shell's background job, or nohup */
+    signal(SIGQUIT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    struct sl_proc *p = sl_start("/bin/grep", "^SigIgn:", "/proc/self/status", NULL);
+    sl_expect_exit(p, 0);
+    const char *line = strstr(sl_out(p), "SigIgn:");
+    sl_expect(line != NULL, "a SigIgn line from grep", "%s", sl_out(p));
+    unsigned long long ignored = strtoull(line + strlen("SigIgn:"), NULL, 16);
+    /* signals 1-31 (bit n - 1 is signal n); glibc keeps 32 and 33 to itself */
+    sl_expect((ignored & 0x7fffffffULL) == 0, "no standard signal ignored (SigIgn in /proc/PID/status)", "%s",
+              sl_out(p));
 }
 
 CHECK(stdin_file_env_dir, "a program started with a file as stdin, an environment and a directory")

@@ -276,7 +276,13 @@ static void child_exec(const char *path, char *const argv[], char *const envp[],
     struct child_error e = {0};
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    signal(SIGPIPE, SIG_DFL);
+    /* Every signal at its default, as from a terminal: an ignored one (our
+     * SIGPIPE; SIGINT and SIGQUIT under a shell's background job; SIGHUP
+     * under nohup) would stay ignored across exec. (glibc keeps 32 and 33
+     * for itself: signal() refuses them, and so do programs.) */
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
