@@ -309,14 +309,16 @@ CHECK(peer_udp, "peer: UDP to socat's echo, a flood of datagrams, and an ICMP po
 {
     int port;
     socat_server("EXEC:cat", true, &port);
-    struct sl_proc *p = sl_peer("-s", "ping", "-w", "0.3", "udp", "127.0.0.1", text_port(port), "send", NULL);
+    /* -w 3: socat starts cat when the first datagram comes, and only then
+     * echoes; on a loaded machine that took more than 0.3 s of silence. */
+    struct sl_proc *p = sl_peer("-s", "ping", "-w", "3", "udp", "127.0.0.1", text_port(port), "send", NULL);
     sl_peer_ready(p, 5);
     sl_expect_out(p, "ping", 4, 5);
-    sl_wait_err(p, "peer: sent 1 datagrams (4 bytes), received 1 (4 bytes), then silence", 5);
+    sl_wait_err(p, "peer: sent 1 datagrams (4 bytes), received 1 (4 bytes), then silence", 10);
     socat_server("EXEC:cat", true, &port); /* socat's UDP-LISTEN serves its first client only */
     struct sl_proc *f =
-        sl_peer("-c", "200", "-n", "100", "-w", "0.3", "udp", "127.0.0.1", text_port(port), "flood", NULL);
-    const char *l = sl_wait_err(f, "peer: sent 200 datagrams (20000 bytes)", 10);
+        sl_peer("-c", "200", "-n", "100", "-w", "3", "udp", "127.0.0.1", text_port(port), "flood", NULL);
+    const char *l = sl_wait_err(f, "peer: sent 200 datagrams (20000 bytes)", 15);
     sl_expect(sl_number_after(l, "received ") > 0, "some of the flood echoed", "%s", l);
 
     int closed;
