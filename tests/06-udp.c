@@ -101,16 +101,21 @@ static void socat_client(const char *address, int port, const char *line, struct
 
 /* ---- helpers: udp_ping --------------------------------------------------- */
 
-/* socat as a UDP echo server on loopback (`six`: ::1); its port. socat's
- * UDP-LISTEN serves the first client that sends, which is all one
- * udp_ping run is. */
+/* socat as a UDP echo server on loopback (`six`: ::1); its port. Each
+ * datagram gets its own child (UDP-RECVFROM with fork), which echoes that
+ * one datagram whole: one cat for the whole run (UDP-LISTEN, EXEC:cat)
+ * would merge probes that arrive before it has read the first. The port is
+ * one the kernel just gave out and took back; socat reports only the port
+ * it was told, so it cannot be port 0. */
 static struct sl_proc *socat_echo(bool six, int *port)
 {
-    struct sl_proc *s =
-        sl_start("socat", "-d", "-d", six ? "UDP6-LISTEN:0,bind=[::1]" : "UDP-LISTEN:0,bind=127.0.0.1",
-                 "EXEC:cat", NULL);
-    *port = (int)sl_number_after(sl_wait_err(s, "listening on", 5), ":");
-    sl_expect(*port > 0, "socat's port in its \"listening on\" line", "%s", sl_err(s));
+    const char *host = six ? "::1" : "127.0.0.1";
+    close(sl_udp_bind(host, port));
+    char addr[64];
+    snprintf(addr, sizeof addr, "UDP%s-RECVFROM:%d,bind=%s,fork", six ? "6" : "", *port,
+             six ? "[::1]" : "127.0.0.1");
+    struct sl_proc *s = sl_start("socat", "-d", "-d", addr, "EXEC:cat", NULL);
+    sl_wait_err(s, "receiving on", 5);
     return s;
 }
 
