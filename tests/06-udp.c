@@ -101,6 +101,15 @@ static void socat_client(const char *address, int port, const char *line, struct
 
 /* ---- helpers: udp_ping --------------------------------------------------- */
 
+/* A UDP port of host that nobody has. */
+static int closed_port(const char *host)
+{
+    int port;
+    close(sl_udp_bind(host, &port));
+    sl_step("nothing has UDP port %d on %s now", port, host);
+    return port;
+}
+
 /* socat as a UDP echo server on loopback (`six`: ::1); its port. Each
  * datagram gets its own child (UDP-RECVFROM with fork), which echoes that
  * one datagram whole: one cat for the whole run (UDP-LISTEN, EXEC:cat)
@@ -109,8 +118,7 @@ static void socat_client(const char *address, int port, const char *line, struct
  * it was told, so it cannot be port 0. */
 static struct sl_proc *socat_echo(bool six, int *port)
 {
-    const char *host = six ? "::1" : "127.0.0.1";
-    close(sl_udp_bind(host, port));
+    *port = closed_port(six ? "::1" : "127.0.0.1");
     char addr[64];
     snprintf(addr, sizeof addr, "UDP%s-RECVFROM:%d,bind=%s,fork", six ? "6" : "", *port,
              six ? "[::1]" : "127.0.0.1");
@@ -312,15 +320,6 @@ static struct sl_proc *ping_start(const char *host, int port, const char *faults
         argv[n] = args[n - 2];
     argv[n] = NULL;
     return sl_startx(&(struct sl_opts){.prog = "udp_ping", .args = argv, .faults = faults});
-}
-
-/* A UDP port of host that nobody has. */
-static int closed_port(const char *host)
-{
-    int port;
-    close(sl_udp_bind(host, &port));
-    sl_step("nothing has UDP port %d on %s now", port, host);
-    return port;
 }
 
 /* One udp_ping run against the test's own UDP server on 127.0.0.1: the
